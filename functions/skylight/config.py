@@ -1,0 +1,50 @@
+"""Runtime configuration, read once per container from the environment the stack sets."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a function needs to know about its deployment.
+
+    Every value comes from an environment variable of the same name in upper case; the CDK
+    stack sets them and the local run sets them to the emulator's resources.
+    """
+
+    table_name: str
+    platform_principal_arn: str
+    region: str
+    state_machine_arn: str
+    schedule_group_name: str
+    tenant_claim: str
+    roles_claim: str
+    retention_days: int
+
+    @property
+    def platform_account_id(self) -> str:
+        return self.platform_principal_arn.split(":")[4]
+
+    @property
+    def platform_partition(self) -> str:
+        return self.platform_principal_arn.split(":")[1]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    env = os.environ
+    return Settings(
+        table_name=env.get("TABLE_NAME", "skylight"),
+        platform_principal_arn=env.get(
+            "PLATFORM_PRINCIPAL_ARN", "arn:aws:iam::123456789012:role/skylight-platform-principal"
+        ),
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        state_machine_arn=env.get("STATE_MACHINE_ARN", ""),
+        schedule_group_name=env.get("SCHEDULE_GROUP_NAME", "skylight"),
+        tenant_claim=env.get("TENANT_CLAIM", "tenant_id"),
+        roles_claim=env.get("ROLES_CLAIM", "roles"),
+        retention_days=int(env.get("RETENTION_DAYS", "30")),
+    )

@@ -1,0 +1,278 @@
+"""The single-table DynamoDB implementation of the repositories, with PynamoDB.
+
+Keys: every item of a tenant shares `pk = TENANT#<tenant id>`; `sk` says what the item is
+(`TENANT`, `ACCOUNT#<id>`, `CONNECTION#<connection key>`). Disconnected accounts carry `ttl` and
+reads skip them once it has passed, since DynamoDB deletes expired items up to days late.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from pynamodb.attributes import (
+    JSONAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from skylight.dal.base import ConcurrentUpdate, Page
+from skylight.models.domain import Access, Account, AccountStatus, Permissions, Tenant, ValidationStep
+from skylight.models.errors import AlreadyConnected, InvalidRequest
+
+ACCOUNT_PREFIX = "ACCOUNT#"
+CONNECTION_PREFIX = "CONNECTION#"
+TENANT_SK = "TENANT"
+
+
+def tenant_pk(tenant_id: str) -> str:
+    return f"TENANT#{tenant_id}"
+
+
+class _Item(Model):
+    class Meta:
+        table_name = "skylight"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class TenantItem(_Item):
+    external_id = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class ConnectionGuardItem(_Item):
+    """Exists while a connection key is in use, so the same role can't be connected twice."""
+
+    account_id = UnicodeAttribute()
+
+
+class AccountItem(_Item):
+    provider = UnicodeAttribute()
+    name = UnicodeAttribute()
+    access = UnicodeAttribute()
+    status = UnicodeAttribute()
+    credentials = JSONAttribute()
+    connection_key = UnicodeAttribute()
+    provider_account_id = UnicodeAttribute(null=True)
+    identity_arn = UnicodeAttribute(null=True)
+    permissions = JSONAttribute(null=True)
+    steps = JSONAttribute(null=True)
+    connected_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    last_validated_at = UTCDateTimeAttribute(null=True)
+    last_validation_result = UnicodeAttribute(null=True)
+    disconnected_at = UTCDateTimeAttribute(null=True)
+    retained_until = UTCDateTimeAttribute(null=True)
+    ttl = TTLAttribute(null=True)
+    version = VersionAttribute()
+
+
+_MODELS: tuple[type[_Item], ...] = (TenantItem, ConnectionGuardItem, AccountItem)
+
+
+def bind_table(table_name: str, region: str) -> None:
+    """Point every item model at the deployment's table (read from settings at start-up)."""
+    for model in _MODELS:
+        if model.Meta.table_name != table_name or getattr(model.Meta, "region", None) != region:
+            model.Meta.table_name = table_name
+            model.Meta.region = region  # type: ignore[attr-defined]
+            model._connection = None  # PynamoDB caches the connection with the old table name
+
+
+class DynamoTenantRepository:
+    def __init__(self, table_name: str, region: str) -> None:
+        bind_table(table_name, region)
+
+    def get_or_create(self, tenant_id: str, new_external_id: Callable[[], str]) -> Tenant:
+        item = _get(TenantItem, tenant_pk(tenant_id), TENANT_SK)
+        if item is None:
+            item = TenantItem(
+                tenant_pk(tenant_id), TENANT_SK, external_id=new_external_id(), created_at=_now()
+            )
+            try:
+                item.save(condition=TenantItem.pk.does_not_exist())
+            except PutError as error:
+                if not _is_conditional_failure(error):
+                    raise
+                # Another request created the tenant first; its External ID wins.
+                item = TenantItem.get(tenant_pk(tenant_id), TENANT_SK, consistent_read=True)
+        return Tenant(tenant_id=tenant_id, external_id=item.external_id, created_at=item.created_at)
+
+
+class DynamoAccountRepository:
+    def __init__(self, table_name: str, region: str) -> None:
+        bind_table(table_name, region)
+        self._region = region
+
+    def create(self, account: Account) -> None:
+        item = _to_item(account)
+        guard = ConnectionGuardItem(
+            tenant_pk(account.tenant_id), CONNECTION_PREFIX + account.connection_key, account_id=account.id
+        )
+        try:
+            with TransactWrite(connection=Connection(region=self._region)) as transaction:
+                transaction.save(guard, condition=ConnectionGuardItem.pk.does_not_exist())
+                transaction.save(item, condition=AccountItem.pk.does_not_exist())
+        except TransactWriteError as error:
+            reasons = [reason.code if reason else None for reason in error.cancellation_reasons]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise AlreadyConnected(
+                    "this connection already exists in your tenant",
+                    account_id=_guard_owner(account.tenant_id, account.connection_key),
+                ) from None
+            raise
+
+    def connection_owner(self, tenant_id: str, connection_key: str) -> str | None:
+        return _guard_owner(tenant_id, connection_key)
+
+    def get(self, tenant_id: str, account_id: str, now: datetime) -> Account | None:
+        item = _get(AccountItem, tenant_pk(tenant_id), ACCOUNT_PREFIX + account_id)
+        if item is None or _expired(item, now):
+            return None
+        return _to_account(tenant_id, item)
+
+    def list(self, tenant_id: str, limit: int, cursor: str | None, now: datetime) -> Page:
+        start_key = _decode_cursor(tenant_id, cursor) if cursor else None
+        results = AccountItem.query(
+            tenant_pk(tenant_id),
+            AccountItem.sk.startswith(ACCOUNT_PREFIX),
+            filter_condition=AccountItem.ttl.does_not_exist() | (AccountItem.ttl > now),
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=start_key,
+        )
+        items = [_to_account(tenant_id, item) for item in results]
+        last_key = results.last_evaluated_key
+        next_cursor = _encode_cursor(last_key["sk"]["S"]) if last_key and len(items) == limit else None
+        return Page(items, next_cursor)
+
+    def update(self, account: Account) -> Account:
+        item = _to_item(account)
+        try:
+            item.save()
+        except PutError as error:
+            if _is_conditional_failure(error):
+                raise ConcurrentUpdate(account.id) from None
+            raise
+        return _to_account(account.tenant_id, item)
+
+    def disconnect(self, account: Account) -> Account:
+        item = _to_item(account)
+        try:
+            with TransactWrite(connection=Connection(region=self._region)) as transaction:
+                transaction.save(item)
+                transaction.delete(
+                    ConnectionGuardItem(
+                        tenant_pk(account.tenant_id), CONNECTION_PREFIX + account.connection_key
+                    ),
+                    condition=ConnectionGuardItem.account_id == account.id,
+                )
+        except TransactWriteError as error:
+            if any(r and r.code == "ConditionalCheckFailed" for r in error.cancellation_reasons):
+                raise ConcurrentUpdate(account.id) from None
+            raise
+        return _to_account(account.tenant_id, item)
+
+
+def _guard_owner(tenant_id: str, connection_key: str) -> str | None:
+    guard = _get(ConnectionGuardItem, tenant_pk(tenant_id), CONNECTION_PREFIX + connection_key)
+    return guard.account_id if guard else None
+
+
+def _get(model: Any, pk: str, sk: str) -> Any:
+    try:
+        return model.get(pk, sk, consistent_read=True)
+    except model.DoesNotExist:
+        return None
+
+
+def _is_conditional_failure(error: PutError | UpdateError) -> bool:
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def _expired(item: AccountItem, now: datetime) -> bool:
+    return item.ttl is not None and item.ttl <= now
+
+
+def _to_item(account: Account) -> AccountItem:
+    return AccountItem(
+        tenant_pk(account.tenant_id),
+        ACCOUNT_PREFIX + account.id,
+        provider=account.provider,
+        name=account.name,
+        access=account.access.value,
+        status=account.status.value,
+        credentials=account.credentials,
+        connection_key=account.connection_key,
+        provider_account_id=account.provider_account_id,
+        identity_arn=account.identity_arn,
+        permissions=account.permissions.model_dump(mode="json"),
+        steps=[step.model_dump(mode="json") for step in account.steps],
+        connected_at=account.connected_at,
+        updated_at=account.updated_at,
+        last_validated_at=account.last_validated_at,
+        last_validation_result=account.last_validation_result,
+        disconnected_at=account.disconnected_at,
+        retained_until=account.retained_until,
+        ttl=account.retained_until,
+        version=account.version or None,
+    )
+
+
+def _to_account(tenant_id: str, item: AccountItem) -> Account:
+    return Account(
+        id=item.sk.removeprefix(ACCOUNT_PREFIX),
+        tenant_id=tenant_id,
+        provider=item.provider,
+        name=item.name,
+        access=Access(item.access),
+        status=AccountStatus(item.status),
+        credentials=item.credentials,
+        connection_key=item.connection_key,
+        provider_account_id=item.provider_account_id,
+        identity_arn=item.identity_arn,
+        permissions=Permissions.model_validate(item.permissions or {}),
+        steps=[ValidationStep.model_validate(step) for step in item.steps or []],
+        connected_at=item.connected_at,
+        updated_at=item.updated_at,
+        last_validated_at=item.last_validated_at,
+        last_validation_result=item.last_validation_result,
+        disconnected_at=item.disconnected_at,
+        retained_until=item.retained_until,
+        version=item.version or 0,
+    )
+
+
+def _encode_cursor(sort_key: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"after": sort_key}).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(tenant_id: str, cursor: str) -> dict[str, dict[str, str]]:
+    """Rebuild the start key; the partition always comes from the caller, never from the cursor."""
+    invalid = InvalidRequest(
+        "cursor is not one this API issued", fields=[{"field": "cursor", "message": "invalid cursor"}]
+    )
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise invalid from None
+    after = decoded.get("after") if isinstance(decoded, dict) else None
+    if not isinstance(after, str) or not after.startswith(ACCOUNT_PREFIX) or len(after) > 100:
+        raise invalid
+    return {"pk": {"S": tenant_pk(tenant_id)}, "sk": {"S": after}}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

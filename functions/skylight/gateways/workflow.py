@@ -1,0 +1,31 @@
+"""Starting the account workflow (Step Functions) behind an interface."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from typing import Any, Protocol
+
+import boto3
+
+
+class WorkflowStarter(Protocol):
+    def start(self, tenant_id: str, account_id: str, trigger: str) -> str:
+        """Start the account's workflow; return the execution id."""
+        ...
+
+
+class StepFunctionsWorkflowStarter:
+    def __init__(self, state_machine_arn: str, region: str, client: Any = None) -> None:
+        self._state_machine_arn = state_machine_arn
+        self._client = client or boto3.client("stepfunctions", region_name=region)
+
+    def start(self, tenant_id: str, account_id: str, trigger: str) -> str:
+        # Names are unique per state machine for 90 days; the suffix keeps repeated triggers apart.
+        name = f"{account_id}-{trigger}-{int(time.time())}-{secrets.token_hex(3)}"[:80]
+        payload = {"tenant_id": tenant_id, "account_id": account_id, "trigger": trigger}
+        response = self._client.start_execution(
+            stateMachineArn=self._state_machine_arn, name=name, input=json.dumps(payload)
+        )
+        return str(response["executionArn"])

@@ -1,0 +1,73 @@
+"""The HTTP API's Lambda entry point: resolver, error mapping, routers. No business logic here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from skylight.handlers.api.routes import accounts, onboarding
+from skylight.models.errors import InvalidRequest, NotFound, SkylightError
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+app = APIGatewayHttpResolver(enable_validation=True)
+app.include_router(onboarding.router)
+app.include_router(accounts.router)
+
+
+def _error_response(error: SkylightError) -> Response[Any]:
+    return Response(status_code=error.status, content_type=content_types.APPLICATION_JSON, body=error.body())
+
+
+@app.exception_handler(SkylightError)
+def handle_domain_error(error: SkylightError) -> Response[Any]:
+    logger.info("request refused", extra={"code": error.code, "status": error.status})
+    metrics.add_metric(name=f"Error_{error.code}", unit="Count", value=1)
+    return _error_response(error)
+
+
+@app.exception_handler(RequestValidationError)
+def handle_invalid_request(error: RequestValidationError) -> Response[Any]:
+    fields = [_field_error(detail) for detail in error.errors()]
+    names = ", ".join(sorted({f["field"] for f in fields}))
+    return _error_response(InvalidRequest(f"invalid request: {names}", fields=fields))
+
+
+@app.exception_handler(Exception)
+def handle_unexpected(error: Exception) -> Response[Any]:
+    # Never a stack trace or an internal message to the client; the log has the details.
+    logger.exception("unhandled error")
+    return Response(
+        status_code=500,
+        content_type=content_types.APPLICATION_JSON,
+        body={"error": {"code": "internal_error", "message": "something went wrong on our side"}},
+    )
+
+
+@app.not_found
+def handle_not_found(_: Exception) -> Response[Any]:
+    return _error_response(NotFound("no such route"))
+
+
+def _field_error(detail: dict[str, Any]) -> dict[str, str]:
+    """Name the offending field as a client wrote it (`credentials.role_arn`), never echo its value."""
+    location = [str(part) for part in detail.get("loc", ()) if part not in ("body", "query", "path")]
+    if detail.get("type") == "json_invalid":
+        return {"field": "body", "message": "body is not valid JSON"}
+    # Pydantic names the union member or literal in the path; keep the field names only.
+    field = ".".join(part for part in location if not part.isdigit() or len(location) == 1) or "body"
+    return {"field": field, "message": str(detail.get("msg", "invalid"))}
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

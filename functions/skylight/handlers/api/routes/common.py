@@ -1,0 +1,37 @@
+"""Helpers every route module shares."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+
+from skylight.config import get_settings
+from skylight.handlers.api.auth import caller_from_claims, require_role
+from skylight.models.domain import Caller
+
+
+def current_caller(router: Router, role: str) -> Caller:
+    """The verified caller of the current request, holding at least `role`."""
+    event = cast(APIGatewayProxyEventV2, router.current_event)
+    claims: dict[str, Any] = event.request_context.authorizer.jwt_claim
+    return require_role(caller_from_claims(claims, get_settings()), role)
+
+
+ERROR_RESPONSES: dict[int, str] = {
+    400: "invalid_request: malformed JSON, missing or invalid fields (named in `fields`)",
+    401: "unauthorized: no valid token",
+    403: "forbidden: the token's roles do not allow this",
+    404: "not_found: no such account in your tenant",
+    409: "already_connected or account_disconnected",
+    422: "validation failed: access_denied, insecure_trust_policy, permission_denied, identity_mismatch, "
+    "partition_mismatch",
+    503: "retry_later: the cloud provider throttled or did not answer",
+}
+
+
+def error_responses(*codes: int) -> dict[int, OpenAPIResponse]:
+    """OpenAPI descriptions of the errors a route can return."""
+    return {code: {"description": ERROR_RESPONSES[code]} for code in codes}

@@ -1,0 +1,187 @@
+"""Use cases on connected accounts: connect, list, read, rename, test, disconnect."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from skylight.dal.base import Page
+from skylight.logic.services import Services
+from skylight.logic.tenants import tenant_context
+from skylight.models.domain import (
+    Access,
+    Account,
+    AccountStatus,
+    Caller,
+    StepOutcome,
+    ValidationReport,
+    ValidationStep,
+)
+from skylight.models.errors import (
+    AccountDisconnected,
+    AlreadyConnected,
+    InvalidRequest,
+    NotFound,
+    RetryLater,
+    ValidationFailed,
+)
+from skylight.providers.base import CloudProvider, ParsedCredentials
+
+logger = Logger(child=True)
+
+
+def connect_account(
+    services: Services,
+    caller: Caller,
+    provider_name: str,
+    name: str,
+    access: Access,
+    credentials: dict[str, Any],
+) -> Account:
+    """Validate a new connection synchronously and store it only if it works."""
+    provider = services.provider(provider_name)
+    parsed = _parse(provider, credentials)
+    connection_key = f"{provider.name}:{parsed.key}:{access.value}"
+    owner = services.accounts.connection_owner(caller.tenant_id, connection_key)
+    if owner is not None:
+        raise AlreadyConnected("this role is already connected with this access level", account_id=owner)
+    report = provider.validate(parsed, access, tenant_context(services, caller.tenant_id))
+    _raise_if_failed(report)
+    now = services.clock()
+    account = Account(
+        id=str(uuid.uuid4()),
+        tenant_id=caller.tenant_id,
+        provider=provider.name,
+        name=name,
+        access=access,
+        status=AccountStatus.CONNECTED,
+        credentials=parsed.public,
+        connection_key=connection_key,
+        connected_at=now,
+        updated_at=now,
+        **_validation_fields(report, now),
+    )
+    services.accounts.create(account)
+    logger.info("account connected", extra={"account_id": account.id, "provider": provider.name})
+    _start_workflow(services, account, "connect")
+    return account
+
+
+def list_accounts(services: Services, caller: Caller, limit: int, cursor: str | None) -> Page:
+    return services.accounts.list(caller.tenant_id, limit, cursor, services.clock())
+
+
+def get_account(services: Services, caller: Caller, account_id: str) -> Account:
+    """The caller's account; another tenant's account is indistinguishable from a missing one."""
+    account = services.accounts.get(caller.tenant_id, account_id, services.clock())
+    if account is None:
+        raise NotFound("no such account")
+    return account
+
+
+def rename_account(services: Services, caller: Caller, account_id: str, name: str) -> Account:
+    account = _active_account(services, caller, account_id)
+    return services.accounts.update(account.model_copy(update={"name": name, "updated_at": services.clock()}))
+
+
+def test_account(services: Services, caller: Caller, account_id: str) -> tuple[Account, ValidationReport]:
+    """Re-run validation now and record the outcome on the account."""
+    account = _active_account(services, caller, account_id)
+    provider = services.provider(account.provider)
+    parsed = provider.parse_credentials(account.credentials)
+    report = provider.validate(parsed, account.access, tenant_context(services, caller.tenant_id))
+    now = services.clock()
+    changes: dict[str, Any] = {"updated_at": now, **_validation_fields(report, now)}
+    if report.connected:
+        changes["status"] = AccountStatus.CONNECTED
+    elif not report.retryable:
+        changes["status"] = AccountStatus.FAILING
+    return services.accounts.update(account.model_copy(update=changes)), report
+
+
+def revalidate_account(
+    services: Services, tenant_id: str, account_id: str
+) -> tuple[Account, ValidationReport]:
+    """The workflow's validation of an account (no caller: the workflow acts for the platform)."""
+    caller = Caller(tenant_id=tenant_id, subject="workflow", roles=frozenset({"admin"}))
+    return test_account(services, caller, account_id)
+
+
+def disconnect_account(services: Services, caller: Caller, account_id: str) -> Account:
+    """Stop using the account now; keep it readable until its retention ends, then let it age out."""
+    account = get_account(services, caller, account_id)
+    if account.status is AccountStatus.DISCONNECTED:
+        return account
+    now = services.clock()
+    disconnected = account.model_copy(
+        update={
+            "status": AccountStatus.DISCONNECTED,
+            "disconnected_at": now,
+            "retained_until": now + services.retention,
+            "updated_at": now,
+        }
+    )
+    logger.info("account disconnected", extra={"account_id": account.id})
+    return services.accounts.disconnect(disconnected)
+
+
+def require_active(account: Account) -> Account:
+    if account.status is AccountStatus.DISCONNECTED:
+        raise AccountDisconnected(
+            "the account is disconnected; restore or reconnect it first",
+            retained_until=account.retained_until.isoformat() if account.retained_until else None,
+        )
+    return account
+
+
+def _active_account(services: Services, caller: Caller, account_id: str) -> Account:
+    return require_active(get_account(services, caller, account_id))
+
+
+def _parse(provider: CloudProvider, credentials: dict[str, Any]) -> ParsedCredentials:
+    try:
+        return provider.parse_credentials(credentials)
+    except InvalidRequest as error:
+        step = ValidationStep(name="parse_credentials", outcome=StepOutcome.FAILED, message=error.message)
+        error.details["steps"] = [step.model_dump(mode="json")]
+        raise
+
+
+def _raise_if_failed(report: ValidationReport) -> None:
+    if report.connected:
+        return
+    details: dict[str, Any] = {
+        "steps": [step.model_dump(mode="json") for step in report.steps],
+        **report.diagnosis,
+    }
+    if report.permissions.checks:
+        details["permissions"] = report.permissions.summary()
+    if report.retryable:
+        raise RetryLater(report.message, **details)
+    raise ValidationFailed(report.result, report.message, **details)
+
+
+def _validation_fields(report: ValidationReport, now: datetime) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "steps": report.steps,
+        "last_validated_at": now,
+        "last_validation_result": report.result,
+    }
+    if report.connected:
+        fields.update(
+            provider_account_id=report.provider_account_id,
+            identity_arn=report.identity_arn,
+            permissions=report.permissions,
+        )
+    return fields
+
+
+def _start_workflow(services: Services, account: Account, trigger: str) -> None:
+    # The account is stored and usable either way; a workflow that fails to start is retried by schedule.
+    try:
+        services.workflow.start(account.tenant_id, account.id, trigger)
+    except Exception:
+        logger.exception("could not start the account workflow", extra={"account_id": account.id})

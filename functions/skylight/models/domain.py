@@ -1,0 +1,129 @@
+"""The provider-neutral domain: one account model and one validation report for every cloud."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Access(StrEnum):
+    READ_ONLY = "read_only"
+    READ_WRITE = "read_write"
+
+
+class AccountStatus(StrEnum):
+    CONNECTED = "connected"
+    FAILING = "failing"
+    DISCONNECTED = "disconnected"
+
+
+class StepOutcome(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    WARNING = "warning"
+    SKIPPED = "skipped"
+
+
+class ValidationStep(BaseModel):
+    """One line of the test log a tenant sees."""
+
+    name: str
+    outcome: StepOutcome
+    duration_ms: int = 0
+    message: str = ""
+    provider_error_code: str | None = None
+
+
+class PermissionCheck(BaseModel):
+    """Whether one harmless call of one service worked: a row of the coverage matrix."""
+
+    service: str
+    action: str
+    kind: str = Field(description="read or write")
+    granted: bool | None = Field(
+        description="None when the provider could not tell (throttled, inconclusive)"
+    )
+    provider_error_code: str | None = None
+
+
+class Permissions(BaseModel):
+    checks: list[PermissionCheck] = Field(default_factory=list)
+
+    @property
+    def granted_actions(self) -> list[str]:
+        return [c.action for c in self.checks if c.granted is True]
+
+    @property
+    def missing_actions(self) -> list[str]:
+        return [c.action for c in self.checks if c.granted is False]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "checked": [c.action for c in self.checks],
+            "granted": self.granted_actions,
+            "missing": self.missing_actions,
+            "coverage": [c.model_dump() for c in self.checks],
+        }
+
+
+class Tenant(BaseModel):
+    tenant_id: str
+    external_id: str
+    created_at: datetime
+
+
+class Caller(BaseModel):
+    """Who is calling, taken only from verified token claims."""
+
+    tenant_id: str
+    subject: str
+    roles: frozenset[str]
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+
+class ValidationReport(BaseModel):
+    """The outcome of validating a connection: `result` is `connected` or an error code."""
+
+    result: str
+    message: str = ""
+    steps: list[ValidationStep]
+    provider_account_id: str | None = None
+    identity_arn: str | None = None
+    permissions: Permissions = Field(default_factory=Permissions)
+    diagnosis: dict[str, Any] = Field(default_factory=dict)
+    # Set when the failure is on the provider's side (throttling, outage), not the tenant's set-up.
+    retryable: bool = False
+
+    @property
+    def connected(self) -> bool:
+        return self.result == "connected"
+
+
+class Account(BaseModel):
+    """A connected cloud account, as stored and as shown (no secret ever lives here)."""
+
+    id: str
+    tenant_id: str
+    provider: str
+    name: str
+    access: Access
+    status: AccountStatus
+    credentials: dict[str, str] = Field(description="Non-secret description of how Skylight gets in")
+    connection_key: str
+    provider_account_id: str | None = None
+    identity_arn: str | None = None
+    permissions: Permissions = Field(default_factory=Permissions)
+    connected_at: datetime
+    updated_at: datetime
+    last_validated_at: datetime | None = None
+    last_validation_result: str | None = None
+    steps: list[ValidationStep] = Field(default_factory=list)
+    disconnected_at: datetime | None = None
+    retained_until: datetime | None = None
+    version: int = 0

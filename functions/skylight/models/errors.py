@@ -1,0 +1,70 @@
+"""Domain errors. Each carries its HTTP status and a stable snake_case code, mapped once in the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SkylightError(Exception):
+    """Base of every error a client may see; never carries secrets or stack traces."""
+
+    status: int = 500
+    code: str = "internal_error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def body(self) -> dict[str, Any]:
+        """The `{"error": {...}}` document returned to clients."""
+        return {"error": {"code": self.code, "message": self.message, **self.details}}
+
+
+class InvalidRequest(SkylightError):
+    status = 400
+    code = "invalid_request"
+
+    def __init__(self, message: str, fields: list[dict[str, str]], **details: Any) -> None:
+        super().__init__(message, fields=fields, **details)
+        self.fields = fields
+
+
+class Unauthorized(SkylightError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(SkylightError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(SkylightError):
+    status = 404
+    code = "not_found"
+
+
+class AlreadyConnected(SkylightError):
+    status = 409
+    code = "already_connected"
+
+
+class AccountDisconnected(SkylightError):
+    status = 409
+    code = "account_disconnected"
+
+
+class ValidationFailed(SkylightError):
+    """A connection could not be validated; `code` names the precise reason."""
+
+    status = 422
+
+    def __init__(self, code: str, message: str, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.code = code
+
+
+class RetryLater(SkylightError):
+    status = 503
+    code = "retry_later"

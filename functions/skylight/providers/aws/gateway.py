@@ -1,0 +1,211 @@
+"""Every call Skylight makes to AWS STS and to customer accounts goes through `AwsGateway`.
+
+The validation logic only sees this interface; `Boto3AwsGateway` is the production implementation.
+Temporary credentials live in memory only and are never logged (their repr hides the secrets).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import DeferredRefreshableCredentials
+from botocore.exceptions import BotoCoreError, ClientError
+
+from skylight.providers.aws.permissions import Probe
+
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "RequestThrottled",
+        "SlowDown",
+    }
+)
+SERVICE_OUTAGE_CODES = frozenset(
+    {
+        "ServiceUnavailable",
+        "InternalFailure",
+        "InternalError",
+        "RequestTimeout",
+        # botocore's own names for a network that did not answer
+        "EndpointConnectionError",
+        "ConnectTimeoutError",
+        "ReadTimeoutError",
+        "ConnectionClosedError",
+    }
+)
+
+# Default region per partition for account-wide calls (STS, S3 ListBuckets, the permission probe).
+HOME_REGIONS = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1", "aws-cn": "cn-north-1"}
+
+
+@dataclass(frozen=True)
+class TemporaryCredentials:
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str = field(repr=False)
+    expiration: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CallerIdentity:
+    account: str
+    arn: str
+
+
+class AwsCallError(Exception):
+    """An AWS call failed; carries the provider's own code and message (never credentials)."""
+
+    def __init__(self, code: str, message: str, http_status: int | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.http_status = http_status
+
+    @property
+    def retryable(self) -> bool:
+        """Throttling or an outage on AWS's side: trying later may work, changing the set-up won't help."""
+        return (
+            self.code in THROTTLING_CODES
+            or self.code in SERVICE_OUTAGE_CODES
+            or (self.http_status is not None and self.http_status >= 500)
+        )
+
+
+class AwsGateway(Protocol):
+    def assume_role(
+        self, role_arn: str, external_id: str | None, session_name: str
+    ) -> TemporaryCredentials: ...
+
+    def caller_identity(self, credentials: TemporaryCredentials, partition: str) -> CallerIdentity: ...
+
+    def probe(self, credentials: TemporaryCredentials, partition: str, probe: Probe) -> None: ...
+
+
+_CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 2},
+    connect_timeout=3,
+    read_timeout=10,
+    max_pool_connections=20,
+)
+
+
+class Boto3AwsGateway:
+    """AWS through boto3, calling customer accounts only as the platform principal.
+
+    The function's own role assumes the platform principal (cached and refreshed by botocore); the
+    platform principal then assumes customer roles. No other identity ever reaches a customer.
+    """
+
+    def __init__(
+        self,
+        platform_principal_arn: str,
+        region: str,
+        session: boto3.Session | None = None,
+        event_hooks: tuple[tuple[str, Callable[..., Any]], ...] = (),
+    ) -> None:
+        self._platform_principal_arn = platform_principal_arn
+        self._region = region
+        self._session = session or boto3.Session()
+        self._event_hooks = event_hooks
+        # boto3 sessions are not thread-safe when creating clients; clients themselves are.
+        self._client_lock = threading.Lock()
+        self._platform_sts: Any = None
+
+    def assume_role(self, role_arn: str, external_id: str | None, session_name: str) -> TemporaryCredentials:
+        arguments: dict[str, Any] = {
+            "RoleArn": role_arn,
+            "RoleSessionName": session_name,
+            "DurationSeconds": 900,
+        }
+        if external_id is not None:
+            arguments["ExternalId"] = external_id
+        response = _call(self._platform_principal_sts().assume_role, **arguments)
+        credentials = response["Credentials"]
+        return TemporaryCredentials(
+            access_key_id=credentials["AccessKeyId"],
+            secret_access_key=credentials["SecretAccessKey"],
+            session_token=credentials["SessionToken"],
+            expiration=credentials.get("Expiration"),
+        )
+
+    def caller_identity(self, credentials: TemporaryCredentials, partition: str) -> CallerIdentity:
+        client = self._customer_client("sts", credentials, partition)
+        response = _call(client.get_caller_identity)
+        return CallerIdentity(account=response["Account"], arn=response["Arn"])
+
+    def probe(self, credentials: TemporaryCredentials, partition: str, probe: Probe) -> None:
+        client = self._customer_client(probe.client, credentials, partition)
+        _call(getattr(client, probe.operation), **probe.arguments)
+
+    def _customer_client(self, service: str, credentials: TemporaryCredentials, partition: str) -> Any:
+        with self._client_lock:
+            client = self._session.client(
+                service,
+                region_name=HOME_REGIONS.get(partition, self._region),
+                aws_access_key_id=credentials.access_key_id,
+                aws_secret_access_key=credentials.secret_access_key,
+                aws_session_token=credentials.session_token,
+                config=_CLIENT_CONFIG,
+            )
+        return self._hooked(client)
+
+    def _hooked(self, client: Any) -> Any:
+        for event_name, hook in self._event_hooks:
+            client.meta.events.register(event_name, hook)
+        return client
+
+    def _platform_principal_sts(self) -> Any:
+        """An STS client signed as the platform principal, refreshed before its credentials expire."""
+        with self._client_lock:
+            if self._platform_sts is None:
+                own_sts = self._session.client("sts", region_name=self._region, config=_CLIENT_CONFIG)
+
+                def refresh() -> dict[str, Any]:
+                    response = _call(
+                        own_sts.assume_role,
+                        RoleArn=self._platform_principal_arn,
+                        RoleSessionName="skylight-platform",
+                        DurationSeconds=3600,
+                    )["Credentials"]
+                    return {
+                        "access_key": response["AccessKeyId"],
+                        "secret_key": response["SecretAccessKey"],
+                        "token": response["SessionToken"],
+                        "expiry_time": response["Expiration"].isoformat(),
+                    }
+
+                own_sts = self._hooked(own_sts)
+                botocore_session = botocore.session.Session()
+                # botocore's usual way to give a session credentials that refresh themselves.
+                botocore_session._credentials = DeferredRefreshableCredentials(
+                    refresh_using=refresh, method="sts-assume-role"
+                )
+                platform_session = boto3.Session(botocore_session=botocore_session)
+                self._platform_sts = self._hooked(
+                    platform_session.client("sts", region_name=self._region, config=_CLIENT_CONFIG)
+                )
+            return self._platform_sts
+
+
+def _call(operation: Any, **arguments: Any) -> Any:
+    try:
+        return operation(**arguments)
+    except ClientError as error:
+        details = error.response.get("Error", {})
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        raise AwsCallError(
+            details.get("Code", "Unknown"), details.get("Message", str(error)), status
+        ) from None
+    except BotoCoreError as error:
+        raise AwsCallError(type(error).__name__, "AWS could not be reached") from None

@@ -1,0 +1,181 @@
+"""The customer-side set-up for an AWS connection: trust policy, permission policies, templates."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from skylight.models.domain import Access
+from skylight.providers.aws.permissions import permission_policy
+
+DEFAULT_ROLE_NAME = "SkylightAccess"
+
+
+def trust_policy(platform_principal_arn: str, external_ids: list[str]) -> dict[str, Any]:
+    """A trust policy that lets only the platform principal in, and only with the tenant's External ID."""
+    external_id: str | list[str] = external_ids[0] if len(external_ids) == 1 else list(external_ids)
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "SkylightPlatformAssumeRole",
+                "Effect": "Allow",
+                "Principal": {"AWS": platform_principal_arn},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
+            }
+        ],
+    }
+
+
+def permission_policies() -> dict[str, Any]:
+    return {
+        level.value: {
+            "policy": permission_policy(level),
+            "why": _WHY[level],
+        }
+        for level in Access
+    }
+
+
+_WHY = {
+    Access.READ_ONLY: (
+        "Lists and describes resources so the inventory can fill in; reads no data, logs or secrets."
+    ),
+    Access.READ_WRITE: (
+        "Everything read_only allows, plus starting, stopping and scaling resources when you ask for it; "
+        "never deletes resources or changes permissions."
+    ),
+}
+
+
+def cloudformation_template(platform_principal_arn: str, external_id: str) -> dict[str, Any]:
+    """A stack that creates the role; the External ID and principal are pre-filled parameters."""
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "Lets Skylight read (and optionally operate) this account through a role.",
+        "Parameters": {
+            "RoleName": {"Type": "String", "Default": DEFAULT_ROLE_NAME},
+            "ExternalId": {"Type": "String", "Default": external_id, "NoEcho": True},
+            "PlatformPrincipalArn": {"Type": "String", "Default": platform_principal_arn},
+            "AccessLevel": {
+                "Type": "String",
+                "Default": "read_only",
+                "AllowedValues": ["read_only", "read_write"],
+            },
+        },
+        "Conditions": {"ReadWrite": {"Fn::Equals": [{"Ref": "AccessLevel"}, "read_write"]}},
+        "Resources": {
+            "SkylightRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "RoleName": {"Ref": "RoleName"},
+                    "MaxSessionDuration": 3600,
+                    "AssumeRolePolicyDocument": _with_refs(
+                        trust_policy("__PRINCIPAL__", ["__EXTERNAL_ID__"])
+                    ),
+                    "Policies": [
+                        {"PolicyName": "SkylightRead", "PolicyDocument": permission_policy(Access.READ_ONLY)},
+                        {
+                            "Fn::If": [
+                                "ReadWrite",
+                                {
+                                    "PolicyName": "SkylightOperate",
+                                    "PolicyDocument": {
+                                        "Version": "2012-10-17",
+                                        "Statement": [permission_policy(Access.READ_WRITE)["Statement"][1]],
+                                    },
+                                },
+                                {"Ref": "AWS::NoValue"},
+                            ]
+                        },
+                    ],
+                },
+            }
+        },
+        "Outputs": {"RoleArn": {"Value": {"Fn::GetAtt": ["SkylightRole", "Arn"]}}},
+    }
+
+
+def _with_refs(policy: dict[str, Any]) -> dict[str, Any]:
+    """Swap placeholders for parameter references so the template stays editable in the console."""
+    text = json.dumps(policy)
+    text = text.replace('"__PRINCIPAL__"', json.dumps({"Ref": "PlatformPrincipalArn"}))
+    text = text.replace('"__EXTERNAL_ID__"', json.dumps({"Ref": "ExternalId"}))
+    return dict(json.loads(text))
+
+
+def terraform_snippet(platform_principal_arn: str, external_id: str, access: Access) -> str:
+    """HCL that creates the same role with Terraform's AWS provider."""
+    policy = json.dumps(permission_policy(access), indent=2)
+    return f"""\
+variable "skylight_external_id" {{
+  type      = string
+  sensitive = true
+  default   = "{external_id}"
+}}
+
+resource "aws_iam_role" "skylight" {{
+  name                 = "{DEFAULT_ROLE_NAME}"
+  max_session_duration = 3600
+  assume_role_policy = jsonencode({{
+    Version = "2012-10-17"
+    Statement = [{{
+      Sid       = "SkylightPlatformAssumeRole"
+      Effect    = "Allow"
+      Principal = {{ AWS = "{platform_principal_arn}" }}
+      Action    = "sts:AssumeRole"
+      Condition = {{ StringEquals = {{ "sts:ExternalId" = var.skylight_external_id }} }}
+    }}]
+  }})
+}}
+
+resource "aws_iam_role_policy" "skylight_{access.value}" {{
+  name   = "Skylight-{access.value}"
+  role   = aws_iam_role.skylight.id
+  policy = <<POLICY
+{policy}
+POLICY
+}}
+
+output "skylight_role_arn" {{
+  value = aws_iam_role.skylight.arn
+}}
+"""
+
+
+def onboarding_kit(platform_principal_arn: str, external_id: str, external_ids: list[str]) -> dict[str, Any]:
+    partition, account_id = platform_principal_arn.split(":")[1], platform_principal_arn.split(":")[4]
+    return {
+        "provider": "aws",
+        "external_id": external_id,
+        "platform_account_id": account_id,
+        "platform_principal_arn": platform_principal_arn,
+        "partition": partition,
+        "trust_policy": trust_policy(platform_principal_arn, external_ids),
+        "permission_policies": permission_policies(),
+        "templates": {
+            "cloudformation": {
+                "template": cloudformation_template(platform_principal_arn, external_id),
+                "deploy_command": (
+                    "aws cloudformation deploy --template-file skylight-role.json "
+                    "--stack-name skylight-access --capabilities CAPABILITY_NAMED_IAM"
+                ),
+                "quick_create": (
+                    "Upload the template to a bucket you own and open "
+                    "https://console.aws.amazon.com/cloudformation/home#/stacks/quickcreate"
+                    "?stackName=skylight-access&templateURL=<template URL>; every parameter is pre-filled."
+                ),
+            },
+            "terraform": {
+                access.value: terraform_snippet(platform_principal_arn, external_id, access)
+                for access in Access
+            },
+        },
+        "steps": [
+            "Create the role with the CloudFormation template or the Terraform snippet (or by hand with "
+            "trust_policy and one of permission_policies).",
+            "Copy the role's ARN (the RoleArn output).",
+            "Connect it: POST /v1/accounts with credentials {type: role, role_arn}.",
+        ],
+    }

@@ -1,0 +1,298 @@
+"""Validating a cross-account role connection, step by step, in at most two round trips.
+
+Round 1 (concurrently): AssumeRole with the tenant's External ID, and the two confused-deputy
+checks (no External ID, a wrong one). Round 2 (concurrently, with the temporary credentials):
+GetCallerIdentity and one harmless call per inventory service. No SDK call happens here: every call
+goes through `AwsGateway`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from skylight.logic.steps import StepLog, Timed, timed
+from skylight.models.domain import Access, PermissionCheck, Permissions, StepOutcome, ValidationReport
+from skylight.providers.aws.arn import RoleArn
+from skylight.providers.aws.gateway import AwsCallError, AwsGateway, CallerIdentity, TemporaryCredentials
+from skylight.providers.aws.onboarding import trust_policy
+from skylight.providers.aws.permissions import DENIED_ERROR_CODES, Probe, probes_for
+
+SESSION_NAME = "skylight-connection-check"
+
+STEP_PARSE = "parse_credentials"
+STEP_ASSUME = "assume_role"
+STEP_IDENTITY = "verify_identity"
+STEP_EXTERNAL_ID = "external_id_enforced"
+STEP_READ = "read_permissions"
+STEP_WRITE = "write_permissions"
+
+
+def planned_steps(access: Access) -> list[str]:
+    steps = [STEP_PARSE, STEP_ASSUME, STEP_IDENTITY, STEP_EXTERNAL_ID, STEP_READ]
+    return [*steps, STEP_WRITE] if access is Access.READ_WRITE else steps
+
+
+def validate_role(
+    gateway: AwsGateway,
+    role: RoleArn,
+    access: Access,
+    external_id: str,
+    platform_principal_arn: str,
+) -> ValidationReport:
+    """Run every check on a role and say precisely what is wrong, if anything."""
+    log = StepLog(planned_steps(access))
+    log.record(STEP_PARSE, StepOutcome.PASSED, f"{role} is an IAM role in partition {role.partition}")
+    platform_partition = platform_principal_arn.split(":")[1]
+    if role.partition != platform_partition:
+        return _partition_mismatch(log, role, platform_partition)
+
+    role_arn = str(role)
+    wrong_external_id = "skylight-probe-" + secrets.token_hex(16)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        assumed_f = pool.submit(timed, lambda: gateway.assume_role(role_arn, external_id, SESSION_NAME))
+        without_id_f = pool.submit(timed, lambda: gateway.assume_role(role_arn, None, SESSION_NAME))
+        wrong_id_f = pool.submit(
+            timed, lambda: gateway.assume_role(role_arn, wrong_external_id, SESSION_NAME)
+        )
+        assumed, without_id, wrong_id = assumed_f.result(), without_id_f.result(), wrong_id_f.result()
+
+    if assumed.value is None:
+        return _assume_role_failed(log, assumed, role_arn, platform_principal_arn, external_id)
+    log.record(
+        STEP_ASSUME, StepOutcome.PASSED, f"assumed {role_arn} with your External ID", assumed.duration_ms
+    )
+
+    identity, checks = _round_two(gateway, assumed.value, role.partition, probes_for(access))
+    permissions = Permissions(checks=[check for check, _ in checks])
+    # Every check of round two ran, so every one is logged; the first failure decides the result.
+    failures = [
+        _check_identity(log, identity, role),
+        _check_external_id_enforced(log, without_id, wrong_id, platform_principal_arn, external_id),
+        _check_permissions(log, checks, access),
+    ]
+    report = next((f for f in failures if f is not None), None) or ValidationReport(
+        result="connected", message="connected", steps=[]
+    )
+    return report.model_copy(
+        update={
+            "steps": log.steps(),
+            "permissions": permissions,
+            "provider_account_id": identity.value.account if identity.value else None,
+            "identity_arn": identity.value.arn if identity.value else None,
+        }
+    )
+
+
+def _round_two(
+    gateway: AwsGateway, credentials: TemporaryCredentials, partition: str, probes: tuple[Probe, ...]
+) -> tuple[Timed[CallerIdentity], list[tuple[PermissionCheck, int]]]:
+    with ThreadPoolExecutor(max_workers=len(probes) + 1) as pool:
+        identity_f = pool.submit(timed, lambda: gateway.caller_identity(credentials, partition))
+        probe_fs = [pool.submit(_run_probe, gateway, credentials, partition, probe) for probe in probes]
+        return identity_f.result(), [f.result() for f in probe_fs]
+
+
+def _run_probe(
+    gateway: AwsGateway, credentials: TemporaryCredentials, partition: str, probe: Probe
+) -> tuple[PermissionCheck, int]:
+    outcome = timed(lambda: gateway.probe(credentials, partition, probe))
+    granted: bool | None = True
+    code = None
+    if isinstance(outcome.error, AwsCallError):
+        code = outcome.error.code
+        if code in probe.allowed_error_codes:
+            granted = True
+        elif code in DENIED_ERROR_CODES:
+            granted = False
+        else:
+            granted = None  # throttled or inconclusive: neither proof of access nor of its absence
+    elif outcome.error is not None:
+        granted, code = None, type(outcome.error).__name__
+    check = PermissionCheck(
+        service=probe.service, action=probe.action, kind=probe.kind, granted=granted, provider_error_code=code
+    )
+    return check, outcome.duration_ms
+
+
+def _partition_mismatch(log: StepLog, role: RoleArn, platform_partition: str) -> ValidationReport:
+    message = (
+        f"this Skylight deployment runs in the '{platform_partition}' partition and cannot assume roles "
+        f"in '{role.partition}'; connect it to a deployment in that partition"
+    )
+    log.record(STEP_ASSUME, StepOutcome.FAILED, message)
+    return ValidationReport(result="partition_mismatch", message=message, steps=log.steps())
+
+
+def _assume_role_failed(
+    log: StepLog, assumed: Timed[TemporaryCredentials], role_arn: str, principal_arn: str, external_id: str
+) -> ValidationReport:
+    error = assumed.error
+    code = error.code if isinstance(error, AwsCallError) else type(error).__name__
+    aws_message = error.message if isinstance(error, AwsCallError) else "unexpected error"
+    if isinstance(error, AwsCallError) and error.retryable:
+        message = (
+            f"AWS STS did not answer in time ({code}); nothing is wrong with your set-up, try again shortly"
+        )
+        log.record(STEP_ASSUME, StepOutcome.FAILED, message, assumed.duration_ms, code)
+        return ValidationReport(result="retry_later", message=message, steps=log.steps(), retryable=True)
+    message = f"AWS refused to let the platform assume {role_arn}: {aws_message}"
+    log.record(STEP_ASSUME, StepOutcome.FAILED, message, assumed.duration_ms, code)
+    return ValidationReport(
+        result="access_denied",
+        message=message,
+        steps=log.steps(),
+        diagnosis={
+            "provider_error": {"code": code, "message": aws_message},
+            "likely_causes": likely_causes_of_denied_assume_role(role_arn, principal_arn),
+            "expected_trust_policy": trust_policy(principal_arn, [external_id]),
+        },
+    )
+
+
+def likely_causes_of_denied_assume_role(role_arn: str, principal_arn: str) -> list[dict[str, str]]:
+    """Why AWS says AccessDenied to AssumeRole, most common first, each with what to check."""
+    return [
+        {
+            "cause": "external_id_mismatch",
+            "check": "The trust policy's Condition must be StringEquals sts:ExternalId with exactly the "
+            "External ID from GET /v1/onboarding/aws (missing, mistyped or an old ID all fail).",
+        },
+        {
+            "cause": "principal_not_trusted",
+            "check": f"The trust policy's Principal must be exactly {principal_arn} "
+            "(case-sensitive; re-save the policy if that role was ever recreated).",
+        },
+        {
+            "cause": "role_not_found",
+            "check": f"A role {role_arn} must exist: check the account id, path and name.",
+        },
+        {
+            "cause": "blocked_by_boundary_or_scp",
+            "check": "A permissions boundary or an organization SCP must not deny "
+            "sts:AssumeRole on this role.",
+        },
+    ]
+
+
+def _check_identity(log: StepLog, identity: Timed[CallerIdentity], role: RoleArn) -> ValidationReport | None:
+    if identity.value is None:
+        error = identity.error
+        code = error.code if isinstance(error, AwsCallError) else type(error).__name__
+        retryable = isinstance(error, AwsCallError) and error.retryable
+        message = f"GetCallerIdentity failed with the role's credentials ({code})"
+        log.record(STEP_IDENTITY, StepOutcome.FAILED, message, identity.duration_ms, code)
+        return ValidationReport(
+            result="retry_later" if retryable else "access_denied",
+            message=message,
+            steps=[],
+            retryable=retryable,
+        )
+    if identity.value.account != role.account_id:
+        message = (
+            f"the credentials belong to account {identity.value.account}, not to {role.account_id} "
+            "named in the role ARN"
+        )
+        log.record(STEP_IDENTITY, StepOutcome.FAILED, message, identity.duration_ms)
+        return ValidationReport(result="identity_mismatch", message=message, steps=[])
+    log.record(
+        STEP_IDENTITY,
+        StepOutcome.PASSED,
+        f"calls run as {identity.value.arn} in account {identity.value.account}",
+        identity.duration_ms,
+    )
+    return None
+
+
+def _check_external_id_enforced(
+    log: StepLog,
+    without_id: Timed[TemporaryCredentials],
+    wrong_id: Timed[TemporaryCredentials],
+    principal_arn: str,
+    external_id: str,
+) -> ValidationReport | None:
+    duration = max(without_id.duration_ms, wrong_id.duration_ms)
+    accepted = [
+        label for label, t in (("no External ID", without_id), ("a wrong External ID", wrong_id)) if t.value
+    ]
+    if accepted:
+        message = (
+            f"the role can also be assumed with {' and with '.join(accepted)}: anyone who knows the role ARN "
+            "could make the platform act in your account (confused deputy). Add the sts:ExternalId condition."
+        )
+        log.record(STEP_EXTERNAL_ID, StepOutcome.FAILED, message, duration)
+        return ValidationReport(
+            result="insecure_trust_policy",
+            message=message,
+            steps=[],
+            diagnosis={
+                "accepted_without_external_id": without_id.value is not None,
+                "accepted_with_wrong_external_id": wrong_id.value is not None,
+                "corrected_trust_policy": trust_policy(principal_arn, [external_id]),
+            },
+        )
+    unexpected = [t.error for t in (without_id, wrong_id) if _is_unexpected(t.error)]
+    if unexpected:
+        code = getattr(unexpected[0], "code", type(unexpected[0]).__name__)
+        message = f"could not prove the External ID is required ({code}); try again shortly"
+        log.record(STEP_EXTERNAL_ID, StepOutcome.FAILED, message, duration, code)
+        return ValidationReport(result="retry_later", message=message, steps=[], retryable=True)
+    log.record(
+        STEP_EXTERNAL_ID,
+        StepOutcome.PASSED,
+        "the role refuses the platform without your External ID and with a wrong one",
+        duration,
+    )
+    return None
+
+
+def _is_unexpected(error: Exception | None) -> bool:
+    """A denial is the expected answer to the confused-deputy checks; anything else proves nothing."""
+    return error is not None and not (isinstance(error, AwsCallError) and not error.retryable)
+
+
+def _check_permissions(
+    log: StepLog, checks: list[tuple[PermissionCheck, int]], access: Access
+) -> ValidationReport | None:
+    reads = [(c, d) for c, d in checks if c.kind == "read"]
+    writes = [(c, d) for c, d in checks if c.kind == "write"]
+    failure = _record_probe_step(log, STEP_READ, reads, required=True)
+    if access is Access.READ_WRITE:
+        _record_probe_step(log, STEP_WRITE, writes, required=False)
+    return failure
+
+
+def _record_probe_step(
+    log: StepLog, step: str, checks: list[tuple[PermissionCheck, int]], required: bool
+) -> ValidationReport | None:
+    duration = max((d for _, d in checks), default=0)
+    missing = [c.action for c, _ in checks if c.granted is False]
+    unknown = [c for c, _ in checks if c.granted is None]
+    granted = [c.action for c, _ in checks if c.granted]
+    details: dict[str, Any] = {"missing_actions": missing}
+    if required and not granted and missing and not unknown:
+        message = f"every probed action was denied: {', '.join(missing)}"
+        log.record(step, StepOutcome.FAILED, message, duration, _first_code(checks))
+        return ValidationReport(result="permission_denied", message=message, steps=[], diagnosis=details)
+    if required and not granted and unknown:
+        message = "AWS throttled or did not answer the permission checks; try again shortly"
+        log.record(step, StepOutcome.FAILED, message, duration, unknown[0].provider_error_code)
+        return ValidationReport(result="retry_later", message=message, steps=[], retryable=True)
+    if missing or unknown:
+        parts = [f"missing {', '.join(missing)}"] if missing else []
+        parts += [f"could not check {', '.join(c.action for c in unknown)}"] if unknown else []
+        log.record(
+            step,
+            StepOutcome.WARNING,
+            f"{len(granted)} of {len(checks)} allowed; " + "; ".join(parts),
+            duration,
+            _first_code(checks),
+        )
+        return None
+    log.record(step, StepOutcome.PASSED, f"all {len(checks)} allowed: {', '.join(granted)}", duration)
+    return None
+
+
+def _first_code(checks: list[tuple[PermissionCheck, int]]) -> str | None:
+    return next((c.provider_error_code for c, _ in checks if c.provider_error_code and not c.granted), None)

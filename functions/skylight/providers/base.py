@@ -1,0 +1,70 @@
+"""The contract every cloud provider implements, and how providers are found.
+
+A provider is a package `skylight.providers.<name>` whose `provider` module exposes `PROVIDER`, an
+instance of `CloudProvider`. Adding GCP or Azure is a new package; nothing else changes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from skylight.models.domain import Access, ValidationReport
+
+
+@dataclass(frozen=True)
+class ParsedCredentials:
+    """Credentials checked for shape; `public` is what may be stored and shown, `key` what must be unique."""
+
+    type: str
+    public: dict[str, str]
+    key: str
+
+
+@dataclass(frozen=True)
+class TenantContext:
+    """What a provider may know about the tenant whose connection it validates."""
+
+    tenant_id: str
+    external_id: str
+
+
+class CloudProvider(ABC):
+    """Parses, validates and describes connections to one cloud."""
+
+    name: str
+
+    @abstractmethod
+    def parse_credentials(self, credentials: dict[str, Any]) -> ParsedCredentials:
+        """Check the credentials' shape; raise `InvalidRequest` naming the offending fields."""
+
+    @abstractmethod
+    def validate(
+        self, credentials: ParsedCredentials, access: Access, tenant: TenantContext
+    ) -> ValidationReport:
+        """Prove the connection works with harmless calls, recording every step."""
+
+    @abstractmethod
+    def onboarding_kit(self, tenant: TenantContext) -> dict[str, Any]:
+        """What a tenant needs to set up its side of the connection."""
+
+
+@lru_cache(maxsize=1)
+def providers() -> dict[str, CloudProvider]:
+    """Every provider package under `skylight.providers`, found by convention."""
+    found: dict[str, CloudProvider] = {}
+    package = importlib.import_module("skylight.providers")
+    for module in pkgutil.iter_modules(package.__path__):
+        if not module.ispkg:
+            continue
+        provider = importlib.import_module(f"skylight.providers.{module.name}.provider").PROVIDER
+        found[provider.name] = provider
+    return found
+
+
+def get_provider(name: str) -> CloudProvider:
+    return providers()[name]

@@ -1,7 +1,7 @@
 """The contract every cloud provider implements, and how providers are found.
 
-A provider is a package `skylight.providers.<name>` whose `provider` module exposes `PROVIDER`, an
-instance of `CloudProvider`. Adding GCP or Azure is a new package; nothing else changes.
+A provider is a package `skylight.providers.<name>` whose `provider` module exposes
+`create_provider()`, returning a `CloudProvider`. Adding GCP or Azure is a new package; nothing else changes.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def providers() -> dict[str, CloudProvider]:
     for module in pkgutil.iter_modules(package.__path__):
         if not module.ispkg:
             continue
-        provider = importlib.import_module(f"skylight.providers.{module.name}.provider").PROVIDER
+        provider = importlib.import_module(f"skylight.providers.{module.name}.provider").create_provider()
         found[provider.name] = provider
     return found
 

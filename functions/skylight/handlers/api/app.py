@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -10,6 +11,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from skylight.config import get_settings
+from skylight.handlers.api.auth import authorize
 from skylight.handlers.api.routes import accounts, onboarding
 from skylight.models.errors import InvalidRequest, NotFound, SkylightError
 
@@ -70,4 +73,16 @@ def _field_error(detail: dict[str, Any]) -> dict[str, str]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # Who may call comes first: a request that fails it is never parsed or validated.
+    try:
+        caller = authorize(event, get_settings())
+    except SkylightError as error:
+        logger.info("request refused", extra={"code": error.code, "status": error.status})
+        return {
+            "statusCode": error.status,
+            "headers": {"Content-Type": content_types.APPLICATION_JSON},
+            "body": json.dumps(error.body()),
+            "isBase64Encoded": False,
+        }
+    app.append_context(caller=caller)
     return app.resolve(event, context)

@@ -51,3 +51,19 @@ def require_role(caller: Caller, role: str) -> Caller:
     if caller.is_admin or role in caller.roles:
         return caller
     raise Forbidden(f"this action needs the '{role}' role")
+
+
+def required_role(method: str, path: str) -> str:
+    """The least role a request needs: reads need `viewer`, except onboarding, whose External ID is secret."""
+    if path.startswith("/v1/onboarding/"):
+        return "admin"
+    return "viewer" if method in ("GET", "HEAD") else "admin"
+
+
+def authorize(event: dict[str, Any], settings: Settings) -> Caller:
+    """Authenticate and authorize a request before anything else looks at it (401, then 403)."""
+    context = event.get("requestContext") or {}
+    claims = ((context.get("authorizer") or {}).get("jwt") or {}).get("claims")
+    caller = caller_from_claims(claims, settings)
+    method = str((context.get("http") or {}).get("method", ""))
+    return require_role(caller, required_role(method, str(event.get("rawPath", ""))))

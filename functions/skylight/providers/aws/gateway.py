@@ -161,8 +161,9 @@ class Boto3AwsGateway:
         return self._hooked(client)
 
     def _hooked(self, client: Any) -> Any:
+        # First, so that instrumentation sees every call before botocore's own handlers answer it.
         for event_name, hook in self._event_hooks:
-            client.meta.events.register(event_name, hook)
+            client.meta.events.register_first(event_name, hook)
         return client
 
     def _platform_principal_sts(self) -> Any:

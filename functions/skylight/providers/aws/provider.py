@@ -58,4 +58,5 @@ class AwsProvider(CloudProvider):
         return onboarding_kit(self.platform_principal_arn, tenant.external_id, [tenant.external_id])
 
 
-PROVIDER = AwsProvider()
+def create_provider() -> CloudProvider:
+    return AwsProvider()

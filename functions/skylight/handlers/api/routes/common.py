@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
-
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
-from skylight.config import get_settings
-from skylight.handlers.api.auth import caller_from_claims, require_role
+from skylight.handlers.api.auth import require_role
 from skylight.models.domain import Caller
+from skylight.models.errors import Unauthorized
 
 
 def current_caller(router: Router, role: str) -> Caller:
-    """The verified caller of the current request, holding at least `role`."""
-    event = cast(APIGatewayProxyEventV2, router.current_event)
-    claims: dict[str, Any] = event.request_context.authorizer.jwt_claim
-    return require_role(caller_from_claims(claims, get_settings()), role)
+    """The caller the entry point verified, checked again against what this route needs."""
+    caller = router.context.get("caller")
+    if not isinstance(caller, Caller):
+        raise Unauthorized("a valid bearer token is required")
+    return require_role(caller, role)
 
 
 ERROR_RESPONSES: dict[int, str] = {

@@ -1,0 +1,60 @@
+# Two commands for a new machine: `make demo` (the whole flow on an embedded AWS emulator) and
+# `make test` (the whole suite). Both bootstrap what they need, idempotently.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP_PY := $(VENV)/.installed
+STAMP_NODE := node_modules/.installed
+
+export CDK_DISABLE_VERSION_CHECK := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+TENANT ?= tenant-a
+ROLE ?= admin
+
+.PHONY: bootstrap demo serve token test lint typecheck unit openapi synth clean
+
+$(STAMP_PY): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing pinned Python dependencies into $(VENV) ..."
+	@$(BIN)/pip install --quiet --requirement requirements-dev.txt 2> >(grep -v "is ignored: it is neither" >&2)
+	@touch $@
+
+$(STAMP_NODE): package.json package-lock.json
+	@echo "Installing the pinned CDK CLI and ASL validator (npm ci) ..."
+	@npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
+
+bootstrap: $(STAMP_PY) $(STAMP_NODE)
+
+demo: bootstrap ## The whole flow, locally, on an embedded AWS emulator
+	@$(BIN)/python -m local demo
+
+serve: bootstrap ## The local API on 127.0.0.1:$${API_PORT:-8000}, left running
+	@$(BIN)/python -m local serve
+
+token: $(STAMP_PY) ## Print a signed development JWT: make -s token TENANT=<id> ROLE=<admin|viewer>
+	@$(BIN)/python -m local.tokens --tenant "$(TENANT)" --role "$(ROLE)"
+
+lint: $(STAMP_PY)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP_PY)
+	$(BIN)/mypy
+
+test: bootstrap lint typecheck ## The whole suite: lint, types, unit, integration, infrastructure, end to end
+	$(BIN)/pytest --cov --cov-report=term:skip-covered
+
+openapi: $(STAMP_PY) ## Regenerate docs/openapi.json from the routes
+	PYTHONPATH=functions $(BIN)/python -m skylight.handlers.api.openapi > docs/openapi.json
+
+synth: bootstrap ## cdk synth, offline
+	npx cdk synth --quiet
+
+clean:
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .coverage .local

@@ -1,0 +1,151 @@
+"""`make demo`: a frontend's walk through the local HTTP API, printed step by step."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import requests
+
+from local.run import LocalRun
+from local.tokens import issue_token
+
+TENANT = "acme"
+OTHER_TENANT = "globex"
+CUSTOMER_ACCOUNT = "111111111111"
+SECOND_CUSTOMER_ACCOUNT = "222222222222"
+
+BOLD, DIM, GREEN, RED, YELLOW, RESET = "\033[1m", "\033[2m", "\033[32m", "\033[31m", "\033[33m", "\033[0m"
+MARKS = {"passed": f"{GREEN}✔{RESET}", "failed": f"{RED}✘{RESET}", "warning": f"{YELLOW}!{RESET}", "skipped": "·"}
+
+
+class Frontend:
+    """What a tenant's browser would do: call the API with the tenant's token."""
+
+    def __init__(self, api_url: str, tenant: str, role: str) -> None:
+        self.api_url = api_url
+        self.headers = {"Authorization": f"Bearer {issue_token(tenant, role)}"}
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        response = requests.request(method, self.api_url + path, json=body, headers=self.headers, timeout=60)
+        return response.status_code, response.json()
+
+
+def heading(text: str) -> None:
+    print(f"\n{BOLD}▶ {text}{RESET}")
+
+
+def show_request(method: str, path: str, status: int) -> None:
+    colour = GREEN if status < 400 else RED
+    print(f"  {DIM}{method} {path}{RESET} → {colour}{status}{RESET}")
+
+
+def show_steps(steps: list[dict[str, Any]]) -> None:
+    for step in steps:
+        code = f" [{step['provider_error_code']}]" if step.get("provider_error_code") else ""
+        print(f"    {MARKS[step['outcome']]} {step['name']:<22} {step['duration_ms']:>5} ms  {step['message']}{code}")
+
+
+def create_customer_role(run: LocalRun, account_id: str, name: str, trust: dict[str, Any], policy: Any) -> str:
+    """What the tenant does in its own AWS account (here: an emulated customer account)."""
+    iam = run.client("iam", account_id)
+    arn = str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
+    iam.put_role_policy(RoleName=name, PolicyName="skylight-read", PolicyDocument=json.dumps(policy))
+    return arn
+
+
+def wait_for_workflow(run: LocalRun, account_id: str, timeout_s: float = 20) -> str:
+    sfn = run.client("stepfunctions")
+    machine = next(iter(run.stack.of_type("AWS::StepFunctions::StateMachine")))
+    arn = run.stack.resources[machine].ref
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for execution in sfn.list_executions(stateMachineArn=arn)["executions"]:
+            if execution["name"].startswith(account_id) and execution["status"] != "RUNNING":
+                return str(execution["status"])
+        time.sleep(0.2)
+    return "RUNNING"
+
+
+def run_demo(run: LocalRun) -> None:
+    started = time.monotonic()
+    admin = Frontend(run.api_url, TENANT, "admin")
+    viewer = Frontend(run.api_url, TENANT, "viewer")
+    stranger = Frontend(run.api_url, OTHER_TENANT, "admin")
+
+    heading(f"1. Tenant '{TENANT}' opens the AWS onboarding wizard")
+    status, kit = admin.call("GET", "/v1/onboarding/aws")
+    show_request("GET", "/v1/onboarding/aws", status)
+    print(f"    External ID            {kit['external_id'][:14]}… (192 random bits, this tenant only)")
+    print(f"    Platform principal     {kit['platform_principal_arn']}")
+    print(f"    Templates              CloudFormation ({len(json.dumps(kit['templates']['cloudformation']))} bytes), "
+          f"Terraform ({len(kit['templates']['terraform']['read_only'])} bytes)")
+
+    heading(f"2. In customer account {CUSTOMER_ACCOUNT}, an admin creates the role from the kit")
+    role_arn = create_customer_role(
+        run, CUSTOMER_ACCOUNT, "SkylightAccess", kit["trust_policy"], kit["permission_policies"]["read_only"]["policy"]
+    )
+    print(f"    {role_arn}")
+
+    heading("3. The tenant pastes the role ARN: Skylight validates it synchronously")
+    body = {"provider": "aws", "name": "Production", "access": "read_only",
+            "credentials": {"type": "role", "role_arn": role_arn}}
+    status, account = admin.call("POST", "/v1/accounts", body)
+    show_request("POST", "/v1/accounts", status)
+    show_steps(account["steps"])
+    print(f"    status={account['status']} account={account['provider_account_id']} "
+          f"granted={len(account['permissions']['granted'])} missing={account['permissions']['missing']}")
+    print(f"    workflow after connect: {wait_for_workflow(run, account['id'])}")
+
+    heading(f"4. A role in {SECOND_CUSTOMER_ACCOUNT} trusts the platform with a WRONG External ID")
+    wrong_trust = json.loads(json.dumps(kit["trust_policy"]).replace(kit["external_id"], "copied-from-a-blog-post"))
+    wrong_arn = create_customer_role(
+        run, SECOND_CUSTOMER_ACCOUNT, "SkylightAccess", wrong_trust, kit["permission_policies"]["read_only"]["policy"]
+    )
+    status, failure = admin.call("POST", "/v1/accounts", {**body, "credentials": {"type": "role", "role_arn": wrong_arn}})
+    show_request("POST", "/v1/accounts", status)
+    error = failure["error"]
+    print(f"    {RED}{error['code']}{RESET}: {error['message']}")
+    show_steps(error["steps"])
+    print("    likely causes, most common first:")
+    for cause in error["likely_causes"]:
+        print(f"      - {cause['cause']}: {cause['check']}")
+
+    heading("5. A role whose trust policy forgets the External ID condition (confused deputy)")
+    open_trust = json.loads(json.dumps(kit["trust_policy"]))
+    del open_trust["Statement"][0]["Condition"]
+    open_arn = create_customer_role(
+        run, SECOND_CUSTOMER_ACCOUNT, "SkylightOpen", open_trust, kit["permission_policies"]["read_only"]["policy"]
+    )
+    status, failure = admin.call("POST", "/v1/accounts", {**body, "credentials": {"type": "role", "role_arn": open_arn}})
+    show_request("POST", "/v1/accounts", status)
+    error = failure["error"]
+    print(f"    {RED}{error['code']}{RESET}: {error['message']}")
+    show_steps(error["steps"])
+    condition = error["corrected_trust_policy"]["Statement"][0]["Condition"]
+    print(f"    corrected trust policy adds: {json.dumps(condition)[:60]}…")
+
+    heading("6. Reading, renaming, re-testing; another tenant sees nothing")
+    status, page = viewer.call("GET", "/v1/accounts")
+    show_request("GET", "/v1/accounts (viewer)", status)
+    print(f"    {len(page['items'])} account(s): {[a['name'] for a in page['items']]}")
+    status, _ = viewer.call("DELETE", f"/v1/accounts/{account['id']}")
+    show_request("DELETE /v1/accounts/{id} (viewer)", "", status)
+    status, _ = stranger.call("GET", f"/v1/accounts/{account['id']}")
+    show_request(f"GET /v1/accounts/{{id}} (tenant '{OTHER_TENANT}')", "", status)
+    status, renamed = admin.call("PATCH", f"/v1/accounts/{account['id']}", {"name": "Production (us-east-1)"})
+    show_request("PATCH", f"/v1/accounts/{account['id']}", status)
+    status, result = admin.call("POST", f"/v1/accounts/{account['id']}/test")
+    show_request("POST", f"/v1/accounts/{account['id']}/test", status)
+    print(f"    result={result['result']} name={result['account']['name']!r}")
+
+    heading("7. Disconnect: calls stop at once, data is kept for 30 days")
+    status, gone = admin.call("DELETE", f"/v1/accounts/{account['id']}")
+    show_request("DELETE", f"/v1/accounts/{account['id']}", status)
+    print(f"    status={gone['status']} retained_until={gone['retained_until']}")
+    status, refused = admin.call("POST", f"/v1/accounts/{account['id']}/test")
+    show_request("POST", f"/v1/accounts/{account['id']}/test", status)
+    print(f"    {refused['error']['code']}: {refused['error']['message']}")
+
+    print(f"\n{GREEN}Demo finished in {time.monotonic() - started:.1f} s.{RESET}")

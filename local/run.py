@@ -1,0 +1,125 @@
+"""The embedded local run: emulator, the stack's resources, the function runner and the HTTP API.
+
+Local mode runs the same code as a deployment: the functions' handlers receive the same events,
+the resources come from the synthesized template, and only endpoints differ (AWS_ENDPOINT_URL).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+from local.http_api import LocalHttpApi, Route
+from local.stack import ACCOUNT, REGION, EmulatorResources, LocalStack, provision
+from local.tokens import AUDIENCE, ISSUER, verify_token
+
+API_HANDLER = "skylight.handlers.api.app.lambda_handler"
+
+
+@dataclass
+class LocalRun:
+    emulator: Any
+    stack: LocalStack
+    api: LocalHttpApi
+    api_url: str
+
+    def client(self, service: str, account_id: str | None = None) -> Any:
+        """A boto3 client on the emulator; `account_id` acts in that (customer) account."""
+        client = boto3.client(service, region_name=REGION, endpoint_url=self.emulator.endpoint_url)  # type: ignore[call-overload]
+        if account_id:
+
+            def in_account(request: Any, **_: Any) -> None:
+                request.headers["x-moto-account-id"] = account_id
+
+            client.meta.events.register("before-sign", in_account)
+        return client
+
+    def stop(self) -> None:
+        self.api.stop()
+        self.emulator.stop()
+
+
+def _quiet_local_environment() -> None:
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="local",
+        AWS_SECRET_ACCESS_KEY="local",  # noqa: S105 - the emulator's placeholder, not a secret
+        AWS_DEFAULT_REGION=REGION,
+        AWS_REGION=REGION,
+        MOTO_EC2_LOAD_DEFAULT_AMIS="false",
+        POWERTOOLS_TRACE_DISABLED="true",
+        POWERTOOLS_METRICS_DISABLED="true",
+        POWERTOOLS_LOG_LEVEL=os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+    )
+    os.environ.pop("AWS_SESSION_TOKEN", None)
+    os.environ.pop("AWS_PROFILE", None)
+
+
+def start(api_port: int, emulator_port: int, host: str = "127.0.0.1") -> LocalRun:
+    """Start everything and return once the API answers requests."""
+    _quiet_local_environment()
+    from local.emulator.server import start_emulator
+
+    emulator = start_emulator(port=emulator_port, host=host)
+    os.environ["AWS_ENDPOINT_URL"] = emulator.endpoint_url
+
+    from infra.synth import synthesize_template
+
+    template = synthesize_template()
+    stack = provision(
+        template,
+        {"JwtIssuer": ISSUER, "JwtAudience": AUDIENCE},
+        EmulatorResources(emulator.endpoint_url).creators(),
+    )
+    _configure_functions(stack, emulator.endpoint_url)
+
+    lambda_client = boto3.client("lambda", region_name=REGION, endpoint_url=emulator.endpoint_url)
+    api_function = stack.function_named(API_HANDLER).ref
+
+    def invoke(event: dict[str, Any]) -> dict[str, Any]:
+        response = lambda_client.invoke(FunctionName=api_function, Payload=json.dumps(event).encode())
+        payload = json.loads(response["Payload"].read() or b"{}")
+        return payload if not response.get("FunctionError") else {}
+
+    api = LocalHttpApi(_routes(stack), invoke, lambda header: verify_token(header, ISSUER, AUDIENCE))
+    server = api.start(host, api_port)
+    return LocalRun(emulator, stack, api, f"http://{host}:{server.server_address[1]}")
+
+
+def _configure_functions(stack: LocalStack, endpoint_url: str) -> None:
+    """Give the in-process functions their configuration and their execution role's identity.
+
+    All functions share one process, so they share one environment: the stack gives them the
+    same configuration. Their credentials are a session of the API function's execution role,
+    as the Lambda service would hand it over (the emulator's STS backend issues it directly).
+    """
+    lambda_client = boto3.client("lambda", region_name=REGION, endpoint_url=endpoint_url)
+    environment: dict[str, str] = {}
+    for physical in stack.resources.values():
+        if ":function:" in physical.attributes.get("Arn", ""):
+            configuration = lambda_client.get_function_configuration(FunctionName=physical.ref)
+            environment.update(configuration.get("Environment", {}).get("Variables", {}))
+    environment.pop("POWERTOOLS_LOG_LEVEL", None)
+    os.environ.update(environment)
+
+    role_arn = lambda_client.get_function_configuration(FunctionName=stack.function_named(API_HANDLER).ref)["Role"]
+    from local.emulator.server import lambda_execution_credentials
+
+    credentials = lambda_execution_credentials(role_arn)
+    os.environ.update(
+        AWS_ACCESS_KEY_ID=credentials["AccessKeyId"],
+        AWS_SECRET_ACCESS_KEY=credentials["SecretAccessKey"],
+        AWS_SESSION_TOKEN=credentials["SessionToken"],
+    )
+    assert ACCOUNT in role_arn
+
+
+def _routes(stack: LocalStack) -> list[Route]:
+    routes = []
+    for resource in stack.of_type("AWS::ApiGatewayV2::Route").values():
+        method, path = str(resource["Properties"]["RouteKey"]).split(" ", 1)
+        routes.append(Route(method, path))
+    return routes

@@ -1,0 +1,311 @@
+"""Create in the emulator what the synthesized CloudFormation template defines.
+
+The local run never describes its own resources: it reads the stack's template (the same one
+`cdk deploy` uses) and makes each resource it needs with the emulator's APIs, resolving the
+template's intrinsic functions on the way. Resource types the emulator cannot run (API Gateway,
+layers) are stood in for by the local HTTP adapter and the in-process function runner.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+STACK_NAME = "Skylight"
+_NO_VALUE = object()
+
+
+@dataclass
+class Physical:
+    """A created resource: what `Ref` returns and its `Fn::GetAtt` attributes."""
+
+    ref: str
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class LocalStack:
+    """What the local run needs to know about the created resources."""
+
+    resources: dict[str, Physical]
+    template: dict[str, Any]
+    parameters: dict[str, str]
+
+    def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in self.template["Resources"].items() if v["Type"] == resource_type}
+
+    def function_named(self, handler: str) -> Physical:
+        for logical_id, resource in self.of_type("AWS::Lambda::Function").items():
+            if resource["Properties"]["Handler"] == handler:
+                return self.resources[logical_id]
+        raise KeyError(handler)
+
+    def output(self, name: str) -> str:
+        return str(Resolver(self).resolve(self.template["Outputs"][name]["Value"]))
+
+
+class Resolver:
+    """Evaluates the intrinsic functions CDK emits, against the resources created so far."""
+
+    def __init__(self, stack: LocalStack) -> None:
+        self.stack = stack
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [v for v in (self.resolve(item) for item in value) if v is not _NO_VALUE]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            ((key, argument),) = value.items()
+            function = _INTRINSICS.get(key)
+            if function is not None:
+                return function(self, argument)
+        return {k: v for k, v in ((k, self.resolve(v)) for k, v in value.items()) if v is not _NO_VALUE}
+
+    def ref(self, name: str) -> Any:
+        pseudo = {
+            "AWS::Region": REGION,
+            "AWS::AccountId": ACCOUNT,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": STACK_NAME,
+            "AWS::NoValue": _NO_VALUE,
+        }
+        if name in pseudo:
+            return pseudo[name]
+        if name in self.stack.parameters:
+            return self.stack.parameters[name]
+        return self.stack.resources[name].ref
+
+    def get_att(self, argument: Any) -> str:
+        logical_id, attribute = argument if isinstance(argument, list) else argument.split(".", 1)
+        return self.stack.resources[logical_id].attributes[attribute]
+
+    def sub(self, argument: Any) -> str:
+        text, variables = (argument, {}) if isinstance(argument, str) else (argument[0], argument[1])
+        variables = {k: self.resolve(v) for k, v in variables.items()}
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in variables:
+                return str(variables[name])
+            if "." in name and not name.startswith("AWS::"):
+                return self.get_att(name)
+            return str(self.ref(name))
+
+        return re.sub(r"\$\{([^}!]+)\}", replace, text)
+
+
+_INTRINSICS: dict[str, Callable[[Resolver, Any], Any]] = {
+    "Ref": lambda r, a: r.ref(a),
+    "Fn::GetAtt": lambda r, a: r.get_att(a),
+    "Fn::Join": lambda r, a: str(a[0]).join(str(x) for x in r.resolve(a[1])),
+    "Fn::Sub": lambda r, a: r.sub(a),
+    "Fn::Select": lambda r, a: r.resolve(a[1])[int(r.resolve(a[0]))],
+    "Fn::Split": lambda r, a: str(r.resolve(a[1])).split(a[0]),
+    "Fn::If": lambda r, a: r.resolve(a[1]),  # the local run takes every condition's true branch
+}
+
+
+def dependencies(value: Any) -> set[str]:
+    """Logical ids a template fragment refers to."""
+    found: set[str] = set()
+    if isinstance(value, list):
+        for item in value:
+            found |= dependencies(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key == "Ref" and isinstance(item, str) and not item.startswith("AWS::"):
+                found.add(item)
+            elif key == "Fn::GetAtt":
+                found.add(item[0] if isinstance(item, list) else item.split(".")[0])
+            elif key == "Fn::Sub":
+                text = item if isinstance(item, str) else item[0]
+                found |= {
+                    n.split(".")[0] for n in re.findall(r"\$\{([^}!]+)\}", text) if not n.startswith("AWS::")
+                }
+                found |= dependencies(item[1] if isinstance(item, list) else {})
+            else:
+                found |= dependencies(item)
+    return found
+
+
+Creator = Callable[[str, dict[str, Any], Resolver], Physical]
+
+
+def provision(
+    template: dict[str, Any], parameters: dict[str, str], creators: dict[str, Creator]
+) -> LocalStack:
+    """Create every resource that has a creator, in dependency order; others get a placeholder."""
+    stack = LocalStack(resources={}, template=template, parameters=parameters)
+    resolver = Resolver(stack)
+    pending = dict(template["Resources"])
+    while pending:
+        ready = [
+            logical_id
+            for logical_id, resource in pending.items()
+            if (dependencies(resource.get("Properties", {})) & set(template["Resources"]))
+            <= set(stack.resources)
+        ]
+        if not ready:
+            raise RuntimeError(f"circular references between {sorted(pending)}")
+        for logical_id in ready:
+            resource = pending.pop(logical_id)
+            creator = creators.get(resource["Type"])
+            properties = resource.get("Properties", {})
+            stack.resources[logical_id] = (
+                creator(logical_id, properties, resolver)
+                if creator
+                else _placeholder(logical_id, resource["Type"])
+            )
+    return stack
+
+
+def _placeholder(logical_id: str, resource_type: str) -> Physical:
+    service = resource_type.split("::")[1].lower()
+    arn = f"arn:aws:{service}:{REGION}:{ACCOUNT}:{logical_id.lower()}"
+    return Physical(ref=logical_id, attributes={"Arn": arn})
+
+
+def physical_name(logical_id: str, given: Any) -> str:
+    return str(given) if given else f"{STACK_NAME}-{logical_id}"[:64]
+
+
+class EmulatorResources:
+    """How each resource type the local run needs is created in the emulator."""
+
+    def __init__(self, endpoint_url: str) -> None:
+        self.endpoint_url = endpoint_url
+
+    def creators(self) -> dict[str, Creator]:
+        return {
+            "AWS::KMS::Key": self.kms_key,
+            "AWS::KMS::Alias": self.kms_alias,
+            "AWS::DynamoDB::GlobalTable": self.table,
+            "AWS::DynamoDB::Table": self.table,
+            "AWS::IAM::Role": self.role,
+            "AWS::IAM::Policy": self.policy,
+            "AWS::Lambda::Function": self.function,
+            "AWS::StepFunctions::StateMachine": self.state_machine,
+            "AWS::Scheduler::ScheduleGroup": self.schedule_group,
+            "AWS::Logs::LogGroup": self.log_group,
+        }
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=REGION, endpoint_url=self.endpoint_url)  # type: ignore[call-overload]
+
+    def kms_key(self, logical_id: str, props: dict[str, Any], r: Resolver) -> Physical:
+        key = self.client("kms").create_key(
+            Description=logical_id, Policy=json.dumps(r.resolve(props["KeyPolicy"]))
+        )
+        metadata = key["KeyMetadata"]
+        if props.get("EnableKeyRotation"):
+            self.client("kms").enable_key_rotation(KeyId=metadata["KeyId"])
+        return Physical(ref=metadata["KeyId"], attributes={"Arn": metadata["Arn"]})
+
+    def kms_alias(self, logical_id: str, props: dict[str, Any], r: Resolver) -> Physical:
+        name = r.resolve(props["AliasName"])
+        self.client("kms").create_alias(AliasName=name, TargetKeyId=r.resolve(props["TargetKeyId"]))
+        return Physical(ref=name)
+
+    def table(self, logical_id: str, props: dict[str, Any], r: Resolver) -> Physical:
+        name = physical_name(logical_id, r.resolve(props.get("TableName")))
+        ddb = self.client("dynamodb")
+        arguments: dict[str, Any] = {
+            "TableName": name,
+            "KeySchema": props["KeySchema"],
+            "AttributeDefinitions": props["AttributeDefinitions"],
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        replica = (props.get("Replicas") or [{}])[0]
+        key = (replica.get("SSESpecification") or {}).get("KMSMasterKeyId")
+        if key:
+            arguments["SSESpecification"] = {
+                "Enabled": True,
+                "SSEType": "KMS",
+                "KMSMasterKeyId": r.resolve(key),
+            }
+        description = ddb.create_table(**arguments)["TableDescription"]
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl and ttl.get("Enabled"):
+            ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+        return Physical(ref=name, attributes={"Arn": description["TableArn"]})
+
+    def role(self, logical_id: str, props: dict[str, Any], r: Resolver) -> Physical:
+        name = physical_name(logical_id, r.resolve(props.get("RoleName")))
+        iam = self.client("iam")
+        created = iam.create_role(
+            RoleName=name,
+            AssumeRolePolicyDocument=json.dumps(r.resolve(props["AssumeRolePolicyDocument"])),
+            MaxSessionDuration=int(props.get("MaxSessionDuration", 3600)),
+        )["Role"]
+        for policy in r.resolve(props.get("Policies", [])):
+            iam.put_role_policy(
+                RoleName=name,
+                PolicyName=policy["PolicyName"],
+                PolicyDocument=json.dumps(policy["PolicyDocument"]),
+            )
+        return Physical(ref=name, attributes={"Arn": created["Arn"], "RoleId": created["RoleId"]})
+
+    def policy(self, logical_id: str, props: dict[str, Any], r: Resolver) -> Physical:
+        document = json.dumps(r.resolve(props["PolicyDocument"]))
+        for role_name in r.resolve(props.get("Roles", [])):
+            self.client("iam").put_role_policy(
+                RoleName=role_name, PolicyName=props["PolicyName"], PolicyDocument=document
+            )
+        return Physical(ref=logical_id)
+
+    def function(self, logical_id: str, props: dict[str, Any], r: Resolver) -> Physical:
+        name = physical_name(logical_id, r.resolve(props.get("FunctionName")))
+        created = self.client("lambda").create_function(
+            FunctionName=name,
+            Role=r.resolve(props["Role"]),
+            Handler=props["Handler"],
+            Runtime=props.get("Runtime", "python3.13"),
+            Code={"ZipFile": _placeholder_zip()},  # the code runs in-process from functions/
+            Timeout=int(props.get("Timeout", 30)),
+            MemorySize=int(props.get("MemorySize", 128)),
+            Environment={"Variables": r.resolve(props.get("Environment", {}).get("Variables", {}))},
+        )
+        return Physical(ref=name, attributes={"Arn": created["FunctionArn"]})
+
+    def state_machine(self, logical_id: str, props: dict[str, Any], r: Resolver) -> Physical:
+        from infra.synth import render_state_machine_definition
+
+        definition = render_state_machine_definition(r.stack.template, r.resolve)
+        created = self.client("stepfunctions").create_state_machine(
+            name=physical_name(logical_id, r.resolve(props.get("StateMachineName"))),
+            definition=json.dumps(definition),
+            roleArn=r.resolve(props["RoleArn"]),
+            type=props.get("StateMachineType", "STANDARD"),
+        )
+        arn = created["stateMachineArn"]
+        return Physical(ref=arn, attributes={"Arn": arn, "Name": arn.rsplit(":", 1)[-1]})
+
+    def schedule_group(self, logical_id: str, props: dict[str, Any], r: Resolver) -> Physical:
+        name = physical_name(logical_id, r.resolve(props.get("Name")))
+        arn = self.client("scheduler").create_schedule_group(Name=name)["ScheduleGroupArn"]
+        return Physical(ref=name, attributes={"Arn": arn})
+
+    def log_group(self, logical_id: str, props: dict[str, Any], r: Resolver) -> Physical:
+        name = physical_name(logical_id, r.resolve(props.get("LogGroupName")))
+        self.client("logs").create_log_group(logGroupName=name)
+        return Physical(ref=name, attributes={"Arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{name}:*"})
+
+
+def _placeholder_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(
+            "README.txt", "Skylight's handlers run in-process from functions/ in the local run.\n"
+        )
+    return buffer.getvalue()

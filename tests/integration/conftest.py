@@ -1,0 +1,106 @@
+"""Integration fixtures: the project's handlers against the emulated AWS boundary (moto, in-process)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from local.emulator.patches import install as install_emulator_patches
+from moto import mock_aws
+from skylight.config import get_settings
+from skylight.handlers import dependencies
+from skylight.providers import base as provider_registry
+
+from tests.support import PLATFORM_PRINCIPAL_ARN, LambdaContext, api_event
+
+TABLE = "skylight-test"
+
+
+def create_table(name: str = TABLE) -> None:
+    boto3.client("dynamodb", region_name="us-east-1").create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+def create_platform_principal() -> None:
+    """The platform principal, trusted by the platform account (where the functions' roles live)."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    boto3.client("iam", region_name="us-east-1").create_role(
+        RoleName=PLATFORM_PRINCIPAL_ARN.split("/")[-1], AssumeRolePolicyDocument=json.dumps(trust)
+    )
+
+
+def reset_caches() -> None:
+    dependencies.services.cache_clear()
+    provider_registry.providers.cache_clear()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """A fresh emulated platform account: the table and the platform principal."""
+    install_emulator_patches()
+    reset_caches()
+    with mock_aws():
+        create_table()
+        create_platform_principal()
+        yield
+    reset_caches()
+
+
+Response = tuple[int, Any]
+
+
+@pytest.fixture
+def api(aws: None) -> Callable[..., Response]:
+    """Call the API function with an HTTP API event, as API Gateway would after verifying the token."""
+    from skylight.handlers.api.app import lambda_handler
+
+    def call(
+        method: str,
+        path: str,
+        body: Any = None,
+        tenant: str | None = "tenant-a",
+        roles: Any = "[admin]",
+        query: dict[str, str] | None = None,
+        raw_body: str | None = None,
+    ) -> Response:
+        claims = None if tenant is None else {"tenant_id": tenant, "roles": roles, "sub": f"user-of-{tenant}"}
+        response = lambda_handler(api_event(method, path, body, claims, query, raw_body), LambdaContext())
+        assert response["headers"]["Content-Type"] == "application/json"
+        return response["statusCode"], json.loads(response["body"])
+
+    return call
+
+
+def connect_body(role_arn: str, name: str = "production", access: str = "read_only") -> dict[str, Any]:
+    return {
+        "provider": "aws",
+        "name": name,
+        "access": access,
+        "credentials": {"type": "role", "role_arn": role_arn},
+    }
+
+
+def external_id_of(api: Callable[..., Response], tenant: str = "tenant-a") -> str:
+    status, kit = api("GET", "/v1/onboarding/aws", tenant=tenant)
+    assert status == 200
+    return str(kit["external_id"])

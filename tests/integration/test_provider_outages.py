@@ -1,0 +1,70 @@
+"""Throttling or an outage at AWS is a 503 retry_later, never the tenant's fault and never a 500."""
+
+from botocore.awsrequest import AWSResponse
+
+from skylight.config import get_settings
+from skylight.handlers import dependencies
+from skylight.providers.aws.gateway import Boto3AwsGateway
+from skylight.providers.aws.provider import AwsProvider
+from tests.integration.conftest import connect_body, external_id_of
+from tests.support import CUSTOMER_ACCOUNT, PLATFORM_PRINCIPAL_ARN, create_customer_role, trust_policy
+
+THROTTLED = (
+    b'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'
+    b"<Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>1</RequestId></ErrorResponse>"
+)
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_):
+        yield self._body
+
+
+def sts_answers(status: int, body: bytes, operation: str):
+    """Emulate STS answering `operation` with an error (the boundary, not Skylight's code)."""
+
+    def before_send(request, **_):
+        if f"Action={operation}" in (request.body.decode() if isinstance(request.body, bytes) else str(request.body)):
+            return AWSResponse(request.url, status, {"Content-Type": "text/xml"}, _Raw(body))
+        return None
+
+    return (("before-send", before_send),)
+
+
+def use_gateway_hooks(hooks):
+    provider = AwsProvider(
+        gateway=Boto3AwsGateway(PLATFORM_PRINCIPAL_ARN, get_settings().region, event_hooks=hooks),
+        platform_principal_arn=PLATFORM_PRINCIPAL_ARN,
+    )
+    dependencies.services().provider = lambda name: provider
+
+
+def test_sts_throttling_is_a_503_retry_later_with_the_step_log(api):
+    role = create_customer_role(CUSTOMER_ACCOUNT, "Skylight", trust_policy(external_id=external_id_of(api)))
+    use_gateway_hooks(sts_answers(400, THROTTLED, "AssumeRole"))
+    status, body = api("POST", "/v1/accounts", connect_body(role.arn))
+    assert status == 503
+    assert body["error"]["code"] == "retry_later"
+    assume = next(s for s in body["error"]["steps"] if s["name"] == "assume_role")
+    assert (assume["outcome"], assume["provider_error_code"]) == ("failed", "Throttling")
+    assert api("GET", "/v1/accounts")[1]["items"] == []
+
+
+def test_an_sts_outage_is_a_503_retry_later(api):
+    role = create_customer_role(CUSTOMER_ACCOUNT, "Skylight", trust_policy(external_id=external_id_of(api)))
+    outage = THROTTLED.replace(b"Throttling", b"ServiceUnavailable")
+    use_gateway_hooks(sts_answers(503, outage, "AssumeRole"))
+    status, body = api("POST", "/v1/accounts", connect_body(role.arn))
+    assert (status, body["error"]["code"]) == (503, "retry_later")
+
+
+def test_a_throttled_retest_keeps_the_accounts_status(api):
+    role = create_customer_role(CUSTOMER_ACCOUNT, "Skylight", trust_policy(external_id=external_id_of(api)))
+    status, account = api("POST", "/v1/accounts", connect_body(role.arn))
+    assert status == 201
+    use_gateway_hooks(sts_answers(400, THROTTLED, "AssumeRole"))
+    status, result = api("POST", f"/v1/accounts/{account['id']}/test")
+    assert (status, result["result"], result["account"]["status"]) == (200, "retry_later", "connected")

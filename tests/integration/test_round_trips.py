@@ -1,0 +1,85 @@
+"""A successful connect waits on at most two sequential round trips to STS and the customer account.
+
+Every AWS call the validation makes is timed from the client's side with a fixed latency injected
+before it is sent; the longest chain of calls that ran one after another is the number of
+sequential round trips the tenant waited on.
+"""
+
+import threading
+import time
+
+from skylight.config import get_settings
+from skylight.models.domain import Access
+from skylight.providers.aws.gateway import Boto3AwsGateway
+from skylight.providers.aws.provider import AwsProvider
+from skylight.providers.base import TenantContext
+from tests.support import CUSTOMER_ACCOUNT, PLATFORM_PRINCIPAL_ARN, create_customer_role, trust_policy
+
+LATENCY_S = 0.25
+
+
+class CallRecorder:
+    """Records (operation, start, end) for every call, adding the same latency to each."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, float, float]] = []
+        self._started: dict[int, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def before(self, model, **_):
+        with self._lock:
+            self._started[threading.get_ident()] = (model.name, time.monotonic())
+        time.sleep(LATENCY_S)
+
+    def after(self, model, **_):
+        name, started = self._started[threading.get_ident()]
+        with self._lock:
+            self.calls.append((name, started, time.monotonic()))
+
+    def hooks(self):
+        return (("before-call", self.before), ("after-call", self.after))
+
+    def sequential_depth(self) -> int:
+        """Length of the longest chain of calls each starting after the previous one ended."""
+        ordered = sorted(self.calls, key=lambda call: call[1])
+        depth = [1] * len(ordered)
+        for i, (_, start, _) in enumerate(ordered):
+            for j in range(i):
+                if ordered[j][2] <= start:
+                    depth[i] = max(depth[i], depth[j] + 1)
+        return max(depth, default=0)
+
+
+def test_a_successful_connect_waits_on_two_sequential_round_trips(aws):
+    external_id = "skylight-round-trip-test-external-id"
+    role = create_customer_role(CUSTOMER_ACCOUNT, "Skylight", trust_policy(external_id=external_id))
+    recorder = CallRecorder()
+    gateway = Boto3AwsGateway(PLATFORM_PRINCIPAL_ARN, get_settings().region, event_hooks=recorder.hooks())
+    provider = AwsProvider(gateway=gateway, platform_principal_arn=PLATFORM_PRINCIPAL_ARN)
+    tenant = TenantContext(tenant_id="tenant-a", external_id=external_id)
+    credentials = provider.parse_credentials({"type": "role", "role_arn": role.arn})
+
+    # A warm function already holds the platform principal's session (refreshed once an hour).
+    assert provider.validate(credentials, Access.READ_WRITE, tenant).connected
+    recorder.calls.clear()
+
+    report = provider.validate(credentials, Access.READ_WRITE, tenant)
+
+    assert report.connected
+    operations = sorted(name for name, _, _ in recorder.calls)
+    assert operations.count("AssumeRole") == 3  # yours, without an External ID, with a wrong one
+    assert "GetCallerIdentity" in operations and "StopInstances" in operations
+    assert len(operations) == 3 + 1 + 9 + 1  # + identity, nine read probes, one write dry-run
+    assert recorder.sequential_depth() == 2
+
+
+def test_the_recorder_would_see_calls_made_one_after_another():
+    recorder = CallRecorder()
+
+    class Model:
+        name = "Call"
+
+    for _ in range(3):
+        recorder.before(Model())
+        recorder.after(Model())
+    assert recorder.sequential_depth() == 3

@@ -1,0 +1,95 @@
+"""Another tenant's account does not exist, on every route; roles limit what a caller may do."""
+
+import pytest
+
+from tests.integration.conftest import connect_body, external_id_of
+from tests.support import CUSTOMER_ACCOUNT, create_customer_role, trust_policy
+
+
+@pytest.fixture
+def account_of_a(api):
+    role = create_customer_role(CUSTOMER_ACCOUNT, "Skylight", trust_policy(external_id=external_id_of(api)))
+    status, account = api("POST", "/v1/accounts", connect_body(role.arn))
+    assert status == 201
+    return account
+
+
+ROUTES = [
+    ("GET", "/v1/accounts/{id}", None),
+    ("PATCH", "/v1/accounts/{id}", {"name": "mine now"}),
+    ("POST", "/v1/accounts/{id}/test", None),
+    ("DELETE", "/v1/accounts/{id}", None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ROUTES)
+def test_another_tenants_account_is_not_found(api, account_of_a, method, path, body):
+    status, error = api(method, path.format(id=account_of_a["id"]), body, tenant="tenant-b")
+    assert (status, error["error"]["code"]) == (404, "not_found")
+    assert api("GET", f"/v1/accounts/{account_of_a['id']}")[1] == account_of_a  # untouched
+
+
+def test_another_tenant_lists_nothing_even_with_a_cursor_from_tenant_a(api, account_of_a):
+    status, page = api("GET", "/v1/accounts", tenant="tenant-b")
+    assert (status, page["items"]) == (200, [])
+    status, page = api(
+        "GET", "/v1/accounts", tenant="tenant-b", query={"cursor": "eyJhZnRlciI6IkFDQ09VTlQjMCJ9"}
+    )
+    assert status == 200 and page["items"] == []
+
+
+def test_a_tenant_cannot_connect_with_another_tenants_external_id(api):
+    # Tenant A's role trusts A's External ID; B pointing the platform at it is refused.
+    role = create_customer_role(CUSTOMER_ACCOUNT, "Skylight", trust_policy(external_id=external_id_of(api)))
+    status, body = api("POST", "/v1/accounts", connect_body(role.arn), tenant="tenant-b")
+    assert (status, body["error"]["code"]) == (422, "access_denied")
+
+
+def test_tenant_comes_only_from_claims_never_from_the_request(api, account_of_a):
+    status, _ = api("GET", "/v1/accounts", tenant="tenant-b", query={"tenant_id": "tenant-a"})
+    assert api("GET", "/v1/accounts", tenant="tenant-b", query={"tenant_id": "tenant-a"})[1]["items"] == []
+    body = connect_body("arn:aws:iam::111111111111:role/Skylight") | {"tenant_id": "tenant-a"}
+    status, error = api("POST", "/v1/accounts", body, tenant="tenant-b")
+    assert (status, error["error"]["code"]) == (400, "invalid_request")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/v1/accounts", {"provider": "aws"}),
+        ("PATCH", "/v1/accounts/{id}", {"name": "x"}),
+        ("POST", "/v1/accounts/{id}/test", None),
+        ("DELETE", "/v1/accounts/{id}", None),
+        ("GET", "/v1/onboarding/aws", None),
+    ],
+)
+def test_viewers_may_only_read(api, account_of_a, method, path, body):
+    status, error = api(method, path.format(id=account_of_a["id"]), body, roles="[viewer]")
+    assert (status, error["error"]["code"]) == (403, "forbidden")
+
+
+def test_viewers_read_accounts(api, account_of_a):
+    assert api("GET", "/v1/accounts", roles="viewer")[0] == 200
+    assert api("GET", f"/v1/accounts/{account_of_a['id']}", roles="viewer")[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/v1/onboarding/aws"),
+        ("GET", "/v1/accounts"),
+        ("POST", "/v1/accounts"),
+        ("GET", "/v1/accounts/x"),
+        ("PATCH", "/v1/accounts/x"),
+        ("DELETE", "/v1/accounts/x"),
+        ("POST", "/v1/accounts/x/test"),
+    ],
+)
+def test_every_route_needs_verified_claims(api, method, path):
+    status, error = api(method, path, {"name": "x"} if method in ("POST", "PATCH") else None, tenant=None)
+    assert (status, error["error"]["code"]) == (401, "unauthorized")
+
+
+def test_a_token_without_roles_may_do_nothing(api):
+    status, error = api("GET", "/v1/accounts", roles=None)
+    assert (status, error["error"]["code"]) == (403, "forbidden")

@@ -1,0 +1,56 @@
+"""The documents a tenant pastes: trust policy, permission policies and templates."""
+
+import json
+
+from skylight.models.domain import Access
+from skylight.providers.aws import onboarding, permissions
+
+PRINCIPAL = "arn:aws:iam::123456789012:role/Skylight-platform-principal"
+
+
+def test_trust_policy_names_only_the_platform_principal_and_requires_the_external_id():
+    policy = onboarding.trust_policy(PRINCIPAL, ["skylight-abc"])
+    (statement,) = policy["Statement"]
+    assert statement["Effect"] == "Allow"
+    assert statement["Principal"] == {"AWS": PRINCIPAL}
+    assert statement["Action"] == "sts:AssumeRole"
+    assert statement["Condition"] == {"StringEquals": {"sts:ExternalId": "skylight-abc"}}
+
+
+def test_trust_policy_lists_every_external_id_during_an_overlap():
+    policy = onboarding.trust_policy(PRINCIPAL, ["old", "new"])
+    assert policy["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"] == ["old", "new"]
+
+
+def test_read_only_policy_has_no_write_action_and_read_write_adds_only_operations():
+    read_only = permissions.permission_policy(Access.READ_ONLY)
+    read_write = permissions.permission_policy(Access.READ_WRITE)
+    read_actions = read_only["Statement"][0]["Action"]
+    assert all(":" in a and a.split(":")[1].startswith(("Describe", "List", "Get")) for a in read_actions)
+    write_actions = read_write["Statement"][1]["Action"]
+    assert not any("Delete" in a or "Terminate" in a or a.startswith("iam:") for a in write_actions)
+
+
+def test_every_probed_action_is_granted_by_the_policy_for_its_access_level():
+    for access in Access:
+        granted = {a for s in permissions.permission_policy(access)["Statement"] for a in s["Action"]}
+        assert {p.action for p in permissions.probes_for(access)} <= granted
+
+
+def test_cloudformation_template_creates_the_role_with_the_tenants_trust_policy():
+    template = onboarding.cloudformation_template(PRINCIPAL, "skylight-abc")
+    role = template["Resources"]["SkylightRole"]["Properties"]
+    statement = role["AssumeRolePolicyDocument"]["Statement"][0]
+    assert statement["Principal"] == {"AWS": {"Ref": "PlatformPrincipalArn"}}
+    assert statement["Condition"]["StringEquals"]["sts:ExternalId"] == {"Ref": "ExternalId"}
+    assert template["Parameters"]["ExternalId"]["Default"] == "skylight-abc"
+    assert template["Parameters"]["ExternalId"]["NoEcho"] is True
+    json.dumps(template)  # serialisable as a template body
+
+
+def test_terraform_snippet_carries_principal_external_id_and_policy():
+    snippet = onboarding.terraform_snippet(PRINCIPAL, "skylight-abc", Access.READ_WRITE)
+    assert f'AWS = "{PRINCIPAL}"' in snippet
+    assert 'default   = "skylight-abc"' in snippet
+    assert "ec2:StopInstances" in snippet
+    assert snippet.count("{") == snippet.count("}")

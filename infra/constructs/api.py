@@ -1,0 +1,123 @@
+"""The HTTP API: every route goes to ApiFunction behind one JWT authorizer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_apigatewayv2_authorizers as authorizers
+from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.constructs.encryption import PlatformKey
+
+HttpMethod = apigwv2.HttpMethod
+
+# The public surface of the API, in one place: a new endpoint is one more line here (the function
+# routes it internally with Powertools' resolver).
+ROUTES: tuple[tuple[apigwv2.HttpMethod, str], ...] = (
+    (HttpMethod.GET, "/v1/onboarding/aws"),
+    (HttpMethod.POST, "/v1/accounts"),
+    (HttpMethod.GET, "/v1/accounts"),
+    (HttpMethod.GET, "/v1/accounts/{id}"),
+    (HttpMethod.PATCH, "/v1/accounts/{id}"),
+    (HttpMethod.DELETE, "/v1/accounts/{id}"),
+    (HttpMethod.POST, "/v1/accounts/{id}/test"),
+)
+
+# Default-route throttling of the stage (requests per second; burst = bucket size).
+THROTTLE_RATE_LIMIT = 100
+THROTTLE_BURST_LIMIT = 200
+
+# One JSON object per request; the authorizer's error explains most 401s.
+ACCESS_LOG_FIELDS = {
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "requestTime": "$context.requestTime",
+    "httpMethod": "$context.httpMethod",
+    "routeKey": "$context.routeKey",
+    "status": "$context.status",
+    "protocol": "$context.protocol",
+    "responseLength": "$context.responseLength",
+    "integrationError": "$context.integrationErrorMessage",
+    "authorizerError": "$context.authorizer.error",
+}
+
+
+@jsii.implements(apigwv2.IAccessLogSettings)
+class _JsonAccessLogs:
+    """Access log settings of a stage (a jsii interface, not a struct, hence this small class)."""
+
+    def __init__(self, log_group: logs.ILogGroup) -> None:
+        self._destination = apigwv2.LogGroupLogDestination(log_group)
+
+    @property
+    def destination(self) -> apigwv2.IAccessLogDestination:
+        return self._destination
+
+    @property
+    def format(self) -> apigw.AccessLogFormat:
+        return apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS, separators=(",", ":")))
+
+
+class SkylightApi(Construct):
+    """HttpApi with a JWT authorizer on every route, JSON access logs and default throttling.
+
+    The issuer and audiences come from the caller (deploy-time parameters), so one template serves
+    every identity provider.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        handler: lambda_.IFunction,
+        jwt_issuer: str,
+        jwt_audience: Sequence[str],
+        key: PlatformKey,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.authorizer = authorizers.HttpJwtAuthorizer(
+            "JwtAuthorizer", jwt_issuer, jwt_audience=list(jwt_audience)
+        )
+        self.http_api = apigwv2.HttpApi(
+            self,
+            "HttpApi",
+            api_name=f"{cdk.Stack.of(self).stack_name}-api",
+            description="Skylight: connect cloud accounts to the platform",
+            default_authorizer=self.authorizer,
+            # The stage below replaces the default one: only it can carry logs and throttling.
+            create_default_stage=False,
+        )
+        integration = integrations.HttpLambdaIntegration("ApiIntegration", handler)
+        for method, path in ROUTES:
+            # The authorizer is also passed explicitly so no route can ever end up without it.
+            self.http_api.add_routes(
+                path=path, methods=[method], integration=integration, authorizer=self.authorizer
+            )
+        self.access_logs = key.log_group(self, "AccessLogs")
+        self.stage = apigwv2.HttpStage(
+            self,
+            "DefaultStage",
+            http_api=self.http_api,
+            stage_name="$default",
+            auto_deploy=True,
+            throttle=apigwv2.ThrottleSettings(
+                rate_limit=THROTTLE_RATE_LIMIT, burst_limit=THROTTLE_BURST_LIMIT
+            ),
+            access_log_settings=_JsonAccessLogs(self.access_logs),
+        )
+
+    @property
+    def url(self) -> str:
+        """The API's base URL (the `$default` stage)."""
+        url = self.stage.url
+        assert url is not None
+        return url

@@ -1,0 +1,152 @@
+"""The Lambda functions: one code asset (functions/), one dependency layer, one role each."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from infra import nag
+from infra.config import FUNCTIONS_DIR
+from infra.constructs.encryption import PlatformKey
+
+# The newest Python runtime this aws-cdk-lib knows (cdk-nag L1 insists on it); the layer follows it.
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+ARCHITECTURE = lambda_.Architecture.ARM_64
+
+# Caches and build debris never belong in the deployment package.
+CODE_EXCLUDES = [
+    "**/__pycache__",
+    "**/*.pyc",
+    "**/.mypy_cache",
+    "**/.pytest_cache",
+    "**/.ruff_cache",
+    "**/*.egg-info",
+]
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """What differs between the functions; everything else is shared."""
+
+    construct_id: str
+    handler: str
+    description: str
+    memory_size: int
+    timeout: cdk.Duration
+
+
+API_FUNCTION = FunctionSpec(
+    construct_id="ApiFunction",
+    handler="skylight.handlers.api.app.lambda_handler",
+    description="Skylight HTTP API",
+    memory_size=1024,
+    # API Gateway gives up after 29 s, the function must not outlive it.
+    timeout=cdk.Duration.seconds(29),
+)
+CONNECT_FUNCTION = FunctionSpec(
+    construct_id="ConnectFunction",
+    handler="skylight.handlers.workflow.tasks.connect_account",
+    description="Skylight workflow: load the account, stop if it was disconnected",
+    memory_size=256,
+    timeout=cdk.Duration.seconds(30),
+)
+VALIDATE_FUNCTION = FunctionSpec(
+    construct_id="ValidateFunction",
+    handler="skylight.handlers.workflow.tasks.validate_account",
+    description="Skylight workflow: validate the cross-account role again and record the outcome",
+    memory_size=512,
+    timeout=cdk.Duration.seconds(60),
+)
+
+
+class SkylightFunctions(Construct):
+    """ApiFunction, ConnectFunction and ValidateFunction, sharing code, layer and configuration.
+
+    Each function gets its own execution role; permissions are added with grants by whoever owns
+    the resource (table, state machine, platform principal), so every role stays minimal.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        layer: lambda_.ILayerVersion,
+        key: PlatformKey,
+        environment: Mapping[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._layer = layer
+        self._key = key
+        self._environment = dict(environment)
+        self._code = lambda_.Code.from_asset(str(FUNCTIONS_DIR), exclude=CODE_EXCLUDES)
+        self.api = self._function(API_FUNCTION)
+        self.connect = self._function(CONNECT_FUNCTION)
+        self.validate = self._function(VALIDATE_FUNCTION)
+
+    @property
+    def all(self) -> tuple[lambda_.Function, ...]:
+        """Every function, for wiring that applies to all of them."""
+        return (self.api, self.connect, self.validate)
+
+    def grant_table_access(self, table: dynamodb.ITableV2) -> None:
+        """Least privilege on the table: only ConnectFunction is read-only."""
+        table.grant_read_data(self.connect)
+        for writer in (self.api, self.validate):
+            table.grant_read_write_data(writer)
+            assert writer.role is not None
+            for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
+                nag.wildcard_action(
+                    writer.role,
+                    action,
+                    "Added by the table's read/write grant: DynamoDB encrypts items with the table's "
+                    "customer-managed key on the caller's behalf; the statement names that one key only.",
+                )
+
+    def _function(self, spec: FunctionSpec) -> lambda_.Function:
+        log_group = self._key.log_group(self, f"{spec.construct_id}Logs")
+        # An explicit role instead of AWSLambdaBasicExecutionRole: it may write to its own log
+        # group only, not create or write any log group in the account.
+        role = iam.Role(
+            self,
+            f"{spec.construct_id}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Execution role of {spec.construct_id}",
+        )
+        log_group.grant_write(role)
+        function = lambda_.Function(
+            self,
+            spec.construct_id,
+            description=spec.description,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            code=self._code,
+            handler=spec.handler,
+            layers=[self._layer],
+            memory_size=spec.memory_size,
+            timeout=spec.timeout,
+            tracing=lambda_.Tracing.ACTIVE,
+            environment=self._environment,
+            role=role,
+            log_group=log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+        )
+        nag.wildcard_resource(
+            role,
+            "*",
+            "X-Ray's PutTraceSegments and PutTelemetryRecords (tracing ACTIVE) support no resource-level "
+            "permissions.",
+        )
+        nag.acknowledge(
+            function,
+            "Serverless-LambdaDLQ",
+            "Invoked synchronously only (API Gateway, Step Functions): errors go back to the caller, and "
+            "the state machine retries; a dead-letter queue only applies to asynchronous invocations.",
+        )
+        return function

@@ -1,0 +1,114 @@
+"""The Skylight stack: composes the constructs, wires them together, tags and checks the result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from infra import nag
+from infra.config import PROJECT_TAG, STACK_NAME, SkylightSettings, stack_environment
+from infra.constructs.api import SkylightApi
+from infra.constructs.data import AccountTable
+from infra.constructs.encryption import PlatformKey
+from infra.constructs.functions import ARCHITECTURE, RUNTIME, SkylightFunctions
+from infra.constructs.layer import DependencyLayer
+from infra.constructs.platform_principal import PlatformPrincipal, platform_principal_arn
+from infra.constructs.schedules import ScheduleGroup
+from infra.constructs.workflow import AccountWorkflow
+
+
+class SkylightStack(cdk.Stack):
+    """Everything Skylight runs on: API, functions, workflow, table, key and the platform principal."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, settings: SkylightSettings, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        jwt_issuer = cdk.CfnParameter(
+            self,
+            "JwtIssuer",
+            type="String",
+            description="Issuer (iss) of the platform's access tokens, e.g. https://login.example.com/",
+        )
+        jwt_audience = cdk.CfnParameter(
+            self,
+            "JwtAudience",
+            type="CommaDelimitedList",
+            description="Accepted audiences (aud) of the platform's access tokens, comma separated",
+        )
+
+        self.key = key = PlatformKey(self, "Encryption")
+        self.data = data = AccountTable(self, "Data", key=key.key)
+        self.schedules = schedules = ScheduleGroup(self, "Schedules")
+        self.layer = layer = DependencyLayer(self, "Dependencies", runtime=RUNTIME, architecture=ARCHITECTURE)
+
+        self.functions = functions = SkylightFunctions(
+            self,
+            "Functions",
+            layer=layer.layer,
+            key=key,
+            environment={
+                "TABLE_NAME": data.table.table_name,
+                "PLATFORM_PRINCIPAL_ARN": platform_principal_arn(self),
+                "SCHEDULE_GROUP_NAME": schedules.group.schedule_group_name,
+                "TENANT_CLAIM": settings.tenant_claim,
+                "ROLES_CLAIM": settings.roles_claim,
+                "RETENTION_DAYS": str(settings.retention_days),
+                "POWERTOOLS_SERVICE_NAME": "skylight",
+                "POWERTOOLS_METRICS_NAMESPACE": "Skylight",
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+            },
+        )
+        functions.grant_table_access(data.table)
+
+        # Only the functions that reach customer accounts may become the platform principal.
+        self.principal = principal = PlatformPrincipal(
+            self, "PlatformPrincipal", trusted=[functions.api, functions.validate]
+        )
+
+        self.workflow = workflow = AccountWorkflow(
+            self,
+            "Workflow",
+            connect_function=functions.connect,
+            validate_function=functions.validate,
+            key=key,
+        )
+        functions.api.add_environment("STATE_MACHINE_ARN", workflow.state_machine.state_machine_arn)
+        workflow.state_machine.grant_start_execution(functions.api)
+
+        self.api = api = SkylightApi(
+            self,
+            "Api",
+            handler=functions.api,
+            jwt_issuer=jwt_issuer.value_as_string,
+            jwt_audience=jwt_audience.value_as_list,
+            key=key,
+        )
+
+        cdk.CfnOutput(
+            self,
+            "PlatformPrincipalArn",
+            value=principal.role.role_arn,
+            description="Customers trust this role (and only this one) in their cross-account roles",
+        )
+        cdk.CfnOutput(self, "ApiUrl", value=api.url, description="Base URL of the HTTP API")
+        cdk.CfnOutput(self, "TableName", value=data.table.table_name)
+        cdk.CfnOutput(self, "StateMachineArn", value=workflow.state_machine.state_machine_arn)
+
+
+def add_skylight(app: cdk.App) -> SkylightStack:
+    """Add the Skylight stack to `app`, tagged, with the cdk-nag checks registered on the app."""
+    stack = SkylightStack(
+        app,
+        STACK_NAME,
+        settings=SkylightSettings.from_context(app),
+        env=stack_environment(app),
+        description="Skylight: tenants connect their cloud accounts through cross-account roles",
+        # With @aws-cdk/core:explicitStackTags, stack tags are set here (CloudFormation then
+        # propagates them to every resource that supports tags).
+        tags={"project": PROJECT_TAG},
+    )
+    nag.add_checks(app)
+    return stack

@@ -25,7 +25,9 @@ def main() -> None:
     started = time.monotonic()
     if command == "demo":
         run = start(api_port=_free_port(), emulator_port=_free_port())
-        print(f"Local stack ready in {time.monotonic() - started:.1f} s (emulator {run.emulator.endpoint_url}).")
+        print(
+            f"Local stack ready in {time.monotonic() - started:.1f} s (emulator {run.emulator.endpoint_url})."
+        )
         from local.demo import run_demo
 
         try:

@@ -17,7 +17,12 @@ CUSTOMER_ACCOUNT = "111111111111"
 SECOND_CUSTOMER_ACCOUNT = "222222222222"
 
 BOLD, DIM, GREEN, RED, YELLOW, RESET = "\033[1m", "\033[2m", "\033[32m", "\033[31m", "\033[33m", "\033[0m"
-MARKS = {"passed": f"{GREEN}✔{RESET}", "failed": f"{RED}✘{RESET}", "warning": f"{YELLOW}!{RESET}", "skipped": "·"}
+MARKS = {
+    "passed": f"{GREEN}✔{RESET}",
+    "failed": f"{RED}✘{RESET}",
+    "warning": f"{YELLOW}!{RESET}",
+    "skipped": "·",
+}
 
 
 class Frontend:
@@ -44,10 +49,13 @@ def show_request(method: str, path: str, status: int) -> None:
 def show_steps(steps: list[dict[str, Any]]) -> None:
     for step in steps:
         code = f" [{step['provider_error_code']}]" if step.get("provider_error_code") else ""
-        print(f"    {MARKS[step['outcome']]} {step['name']:<22} {step['duration_ms']:>5} ms  {step['message']}{code}")
+        mark, name, duration = MARKS[step["outcome"]], step["name"], step["duration_ms"]
+        print(f"    {mark} {name:<22} {duration:>5} ms  {step['message']}{code}")
 
 
-def create_customer_role(run: LocalRun, account_id: str, name: str, trust: dict[str, Any], policy: Any) -> str:
+def create_customer_role(
+    run: LocalRun, account_id: str, name: str, trust: dict[str, Any], policy: Any
+) -> str:
     """What the tenant does in its own AWS account (here: an emulated customer account)."""
     iam = run.client("iam", account_id)
     arn = str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
@@ -71,81 +79,119 @@ def wait_for_workflow(run: LocalRun, account_id: str, timeout_s: float = 20) -> 
 def run_demo(run: LocalRun) -> None:
     started = time.monotonic()
     admin = Frontend(run.api_url, TENANT, "admin")
-    viewer = Frontend(run.api_url, TENANT, "viewer")
-    stranger = Frontend(run.api_url, OTHER_TENANT, "admin")
+    kit = scene_onboarding(admin)
+    role_arn = scene_customer_creates_role(run, kit)
+    account = scene_connect(run, admin, kit, role_arn)
+    scene_wrong_external_id(run, admin, kit)
+    scene_insecure_trust_policy(run, admin, kit)
+    scene_read_rename_retest(run, account)
+    scene_disconnect(admin, account)
+    print(f"\n{GREEN}Demo finished in {time.monotonic() - started:.1f} s.{RESET}")
 
+
+def connect_body(role_arn: str, name: str = "Production") -> dict[str, Any]:
+    return {
+        "provider": "aws",
+        "name": name,
+        "access": "read_only",
+        "credentials": {"type": "role", "role_arn": role_arn},
+    }
+
+
+def scene_onboarding(admin: Frontend) -> dict[str, Any]:
     heading(f"1. Tenant '{TENANT}' opens the AWS onboarding wizard")
     status, kit = admin.call("GET", "/v1/onboarding/aws")
     show_request("GET", "/v1/onboarding/aws", status)
+    templates = kit["templates"]
     print(f"    External ID            {kit['external_id'][:14]}… (192 random bits, this tenant only)")
     print(f"    Platform principal     {kit['platform_principal_arn']}")
-    print(f"    Templates              CloudFormation ({len(json.dumps(kit['templates']['cloudformation']))} bytes), "
-          f"Terraform ({len(kit['templates']['terraform']['read_only'])} bytes)")
+    print(
+        f"    Templates              CloudFormation ({len(json.dumps(templates['cloudformation']))} bytes), "
+        f"Terraform ({len(templates['terraform']['read_only'])} bytes)"
+    )
+    return kit
 
+
+def read_only_policy(kit: dict[str, Any]) -> Any:
+    return kit["permission_policies"]["read_only"]["policy"]
+
+
+def scene_customer_creates_role(run: LocalRun, kit: dict[str, Any]) -> str:
     heading(f"2. In customer account {CUSTOMER_ACCOUNT}, an admin creates the role from the kit")
     role_arn = create_customer_role(
-        run, CUSTOMER_ACCOUNT, "SkylightAccess", kit["trust_policy"], kit["permission_policies"]["read_only"]["policy"]
+        run, CUSTOMER_ACCOUNT, "SkylightAccess", kit["trust_policy"], read_only_policy(kit)
     )
     print(f"    {role_arn}")
+    return role_arn
 
+
+def scene_connect(run: LocalRun, admin: Frontend, kit: dict[str, Any], role_arn: str) -> dict[str, Any]:
     heading("3. The tenant pastes the role ARN: Skylight validates it synchronously")
-    body = {"provider": "aws", "name": "Production", "access": "read_only",
-            "credentials": {"type": "role", "role_arn": role_arn}}
-    status, account = admin.call("POST", "/v1/accounts", body)
+    status, account = admin.call("POST", "/v1/accounts", connect_body(role_arn))
     show_request("POST", "/v1/accounts", status)
     show_steps(account["steps"])
-    print(f"    status={account['status']} account={account['provider_account_id']} "
-          f"granted={len(account['permissions']['granted'])} missing={account['permissions']['missing']}")
-    print(f"    workflow after connect: {wait_for_workflow(run, account['id'])}")
-
-    heading(f"4. A role in {SECOND_CUSTOMER_ACCOUNT} trusts the platform with a WRONG External ID")
-    wrong_trust = json.loads(json.dumps(kit["trust_policy"]).replace(kit["external_id"], "copied-from-a-blog-post"))
-    wrong_arn = create_customer_role(
-        run, SECOND_CUSTOMER_ACCOUNT, "SkylightAccess", wrong_trust, kit["permission_policies"]["read_only"]["policy"]
+    print(
+        f"    status={account['status']} account={account['provider_account_id']} "
+        f"granted={len(account['permissions']['granted'])} missing={account['permissions']['missing']}"
     )
-    status, failure = admin.call("POST", "/v1/accounts", {**body, "credentials": {"type": "role", "role_arn": wrong_arn}})
-    show_request("POST", "/v1/accounts", status)
+    print(f"    workflow after connect: {wait_for_workflow(run, account['id'])}")
+    return account
+
+
+def show_failure(failure: dict[str, Any]) -> dict[str, Any]:
     error = failure["error"]
     print(f"    {RED}{error['code']}{RESET}: {error['message']}")
     show_steps(error["steps"])
+    return dict(error)
+
+
+def scene_wrong_external_id(run: LocalRun, admin: Frontend, kit: dict[str, Any]) -> None:
+    heading(f"4. A role in {SECOND_CUSTOMER_ACCOUNT} trusts the platform with a WRONG External ID")
+    trust = json.loads(json.dumps(kit["trust_policy"]).replace(kit["external_id"], "copied-from-a-blog-post"))
+    arn = create_customer_role(run, SECOND_CUSTOMER_ACCOUNT, "SkylightAccess", trust, read_only_policy(kit))
+    status, failure = admin.call("POST", "/v1/accounts", connect_body(arn))
+    show_request("POST", "/v1/accounts", status)
+    error = show_failure(failure)
     print("    likely causes, most common first:")
     for cause in error["likely_causes"]:
         print(f"      - {cause['cause']}: {cause['check']}")
 
+
+def scene_insecure_trust_policy(run: LocalRun, admin: Frontend, kit: dict[str, Any]) -> None:
     heading("5. A role whose trust policy forgets the External ID condition (confused deputy)")
-    open_trust = json.loads(json.dumps(kit["trust_policy"]))
-    del open_trust["Statement"][0]["Condition"]
-    open_arn = create_customer_role(
-        run, SECOND_CUSTOMER_ACCOUNT, "SkylightOpen", open_trust, kit["permission_policies"]["read_only"]["policy"]
-    )
-    status, failure = admin.call("POST", "/v1/accounts", {**body, "credentials": {"type": "role", "role_arn": open_arn}})
+    trust = json.loads(json.dumps(kit["trust_policy"]))
+    del trust["Statement"][0]["Condition"]
+    arn = create_customer_role(run, SECOND_CUSTOMER_ACCOUNT, "SkylightOpen", trust, read_only_policy(kit))
+    status, failure = admin.call("POST", "/v1/accounts", connect_body(arn))
     show_request("POST", "/v1/accounts", status)
-    error = failure["error"]
-    print(f"    {RED}{error['code']}{RESET}: {error['message']}")
-    show_steps(error["steps"])
+    error = show_failure(failure)
     condition = error["corrected_trust_policy"]["Statement"][0]["Condition"]
     print(f"    corrected trust policy adds: {json.dumps(condition)[:60]}…")
 
+
+def scene_read_rename_retest(run: LocalRun, account: dict[str, Any]) -> None:
     heading("6. Reading, renaming, re-testing; another tenant sees nothing")
+    admin = Frontend(run.api_url, TENANT, "admin")
+    viewer = Frontend(run.api_url, TENANT, "viewer")
+    stranger = Frontend(run.api_url, OTHER_TENANT, "admin")
+    path = f"/v1/accounts/{account['id']}"
     status, page = viewer.call("GET", "/v1/accounts")
-    show_request("GET", "/v1/accounts (viewer)", status)
+    show_request("GET", "/v1/accounts  (viewer)", status)
     print(f"    {len(page['items'])} account(s): {[a['name'] for a in page['items']]}")
-    status, _ = viewer.call("DELETE", f"/v1/accounts/{account['id']}")
-    show_request("DELETE /v1/accounts/{id} (viewer)", "", status)
-    status, _ = stranger.call("GET", f"/v1/accounts/{account['id']}")
-    show_request(f"GET /v1/accounts/{{id}} (tenant '{OTHER_TENANT}')", "", status)
-    status, renamed = admin.call("PATCH", f"/v1/accounts/{account['id']}", {"name": "Production (us-east-1)"})
-    show_request("PATCH", f"/v1/accounts/{account['id']}", status)
-    status, result = admin.call("POST", f"/v1/accounts/{account['id']}/test")
-    show_request("POST", f"/v1/accounts/{account['id']}/test", status)
+    show_request("DELETE", f"{path}  (viewer)", viewer.call("DELETE", path)[0])
+    show_request("GET", f"{path}  (tenant '{OTHER_TENANT}')", stranger.call("GET", path)[0])
+    show_request("PATCH", path, admin.call("PATCH", path, {"name": "Production (us-east-1)"})[0])
+    status, result = admin.call("POST", f"{path}/test")
+    show_request("POST", f"{path}/test", status)
     print(f"    result={result['result']} name={result['account']['name']!r}")
 
-    heading("7. Disconnect: calls stop at once, data is kept for 30 days")
-    status, gone = admin.call("DELETE", f"/v1/accounts/{account['id']}")
-    show_request("DELETE", f"/v1/accounts/{account['id']}", status)
-    print(f"    status={gone['status']} retained_until={gone['retained_until']}")
-    status, refused = admin.call("POST", f"/v1/accounts/{account['id']}/test")
-    show_request("POST", f"/v1/accounts/{account['id']}/test", status)
-    print(f"    {refused['error']['code']}: {refused['error']['message']}")
 
-    print(f"\n{GREEN}Demo finished in {time.monotonic() - started:.1f} s.{RESET}")
+def scene_disconnect(admin: Frontend, account: dict[str, Any]) -> None:
+    heading("7. Disconnect: calls stop at once, data is kept for 30 days")
+    path = f"/v1/accounts/{account['id']}"
+    status, gone = admin.call("DELETE", path)
+    show_request("DELETE", path, status)
+    print(f"    status={gone['status']} retained_until={gone['retained_until']}")
+    status, refused = admin.call("POST", f"{path}/test")
+    show_request("POST", f"{path}/test", status)
+    print(f"    {refused['error']['code']}: {refused['error']['message']}")

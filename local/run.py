@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +30,7 @@ class LocalRun:
 
     def client(self, service: str, account_id: str | None = None) -> Any:
         """A boto3 client on the emulator; `account_id` acts in that (customer) account."""
-        client = boto3.client(service, region_name=REGION, endpoint_url=self.emulator.endpoint_url)  # type: ignore[call-overload]
+        client = boto3.client(service, region_name=REGION, endpoint_url=self.emulator.endpoint_url)
         if account_id:
 
             def in_account(request: Any, **_: Any) -> None:
@@ -44,9 +45,11 @@ class LocalRun:
 
 
 def _quiet_local_environment() -> None:
+    # Metrics are disabled locally; Powertools still warns about every empty flush.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     os.environ.update(
         AWS_ACCESS_KEY_ID="local",
-        AWS_SECRET_ACCESS_KEY="local",  # noqa: S105 - the emulator's placeholder, not a secret
+        AWS_SECRET_ACCESS_KEY="local",  # noqa: S106 - the emulator's placeholder, not a secret
         AWS_DEFAULT_REGION=REGION,
         AWS_REGION=REGION,
         MOTO_EC2_LOAD_DEFAULT_AMIS="false",
@@ -105,7 +108,9 @@ def _configure_functions(stack: LocalStack, endpoint_url: str) -> None:
     environment.pop("POWERTOOLS_LOG_LEVEL", None)
     os.environ.update(environment)
 
-    role_arn = lambda_client.get_function_configuration(FunctionName=stack.function_named(API_HANDLER).ref)["Role"]
+    role_arn = lambda_client.get_function_configuration(FunctionName=stack.function_named(API_HANDLER).ref)[
+        "Role"
+    ]
     from local.emulator.server import lambda_execution_credentials
 
     credentials = lambda_execution_credentials(role_arn)

@@ -201,7 +201,7 @@ class EmulatorResources:
         }
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=REGION, endpoint_url=self.endpoint_url)  # type: ignore[call-overload]
+        return boto3.client(service, region_name=REGION, endpoint_url=self.endpoint_url)
 
     def kms_key(self, logical_id: str, props: dict[str, Any], r: Resolver) -> Physical:
         key = self.client("kms").create_key(

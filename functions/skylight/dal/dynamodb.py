@@ -207,7 +207,7 @@ def _expired(item: AccountItem, now: datetime) -> bool:
 
 
 def _to_item(account: Account) -> AccountItem:
-    return AccountItem(
+    item = AccountItem(
         tenant_pk(account.tenant_id),
         ACCOUNT_PREFIX + account.id,
         provider=account.provider,
@@ -227,8 +227,10 @@ def _to_item(account: Account) -> AccountItem:
         disconnected_at=account.disconnected_at,
         retained_until=account.retained_until,
         ttl=account.retained_until,
-        version=account.version or None,
     )
+    if account.version:
+        item.version = account.version  # PynamoDB checks and increments it on save
+    return item
 
 
 def _to_account(tenant_id: str, item: AccountItem) -> Account:

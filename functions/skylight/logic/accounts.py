@@ -131,7 +131,7 @@ def disconnect_account(services: Services, caller: Caller, account_id: str) -> A
 def require_active(account: Account) -> Account:
     if account.status is AccountStatus.DISCONNECTED:
         raise AccountDisconnected(
-            "the account is disconnected; restore or reconnect it first",
+            "the account is disconnected; connect the role again to use it",
             retained_until=account.retained_until.isoformat() if account.retained_until else None,
         )
     return account

@@ -116,7 +116,7 @@ class Boto3AwsGateway:
     ) -> None:
         self._platform_principal_arn = platform_principal_arn
         self._region = region
-        self._session = session or boto3.Session()
+        self._session = session or _shared_session()
         self._event_hooks = event_hooks
         # boto3 sessions are not thread-safe when creating clients; clients themselves are.
         self._client_lock = threading.Lock()
@@ -197,6 +197,19 @@ class Boto3AwsGateway:
                     platform_session.client("sts", region_name=self._region, config=_CLIENT_CONFIG)
                 )
             return self._platform_sts
+
+
+_SESSION_LOCK = threading.Lock()
+_SESSION: boto3.Session | None = None
+
+
+def _shared_session() -> boto3.Session:
+    """One session per process: it caches the service models, so later clients are cheap to create."""
+    global _SESSION
+    with _SESSION_LOCK:
+        if _SESSION is None:
+            _SESSION = boto3.Session()
+        return _SESSION
 
 
 def _call(operation: Any, **arguments: Any) -> Any:

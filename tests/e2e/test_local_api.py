@@ -1,0 +1,128 @@
+"""The whole connect flow over the local HTTP API, as a frontend would walk it."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import requests
+
+from local.tokens import issue_token
+
+CUSTOMER = "333333333333"
+
+
+def call(run, method, path, token=None, body=None, tenant="e2e-tenant", role="admin"):
+    headers = {} if token == "" else {"Authorization": f"Bearer {token or issue_token(tenant, role)}"}
+    response = requests.request(method, run.api_url + path, json=body, headers=headers, timeout=60)
+    return response.status_code, response.json()
+
+
+@pytest.fixture(scope="module")
+def kit(local_run):
+    status, body = call(local_run, "GET", "/v1/onboarding/aws")
+    assert status == 200
+    return body
+
+
+def role_from_kit(run, kit, name, trust=None):
+    iam = run.client("iam", CUSTOMER)
+    trust = trust or kit["trust_policy"]
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    policy = kit["permission_policies"]["read_only"]["policy"]
+    iam.put_role_policy(RoleName=name, PolicyName="read", PolicyDocument=json.dumps(policy))
+    return arn
+
+
+def connect(run, arn, name="Production"):
+    body = {
+        "provider": "aws",
+        "name": name,
+        "access": "read_only",
+        "credentials": {"type": "role", "role_arn": arn},
+    }
+    return call(run, "POST", "/v1/accounts", body=body)
+
+
+def test_the_kits_role_connects_and_the_workflow_runs_to_completion(local_run, kit):
+    status, account = connect(local_run, role_from_kit(local_run, kit, "FromKit"))
+    assert status == 201, account
+    assert account["status"] == "connected"
+    assert {s["outcome"] for s in account["steps"]} == {"passed"}
+
+    sfn = local_run.client("stepfunctions")
+    machine_arn = next(
+        local_run.stack.resources[k].ref for k in local_run.stack.of_type("AWS::StepFunctions::StateMachine")
+    )
+    deadline = time.monotonic() + 30
+    executions = []
+    while time.monotonic() < deadline:
+        executions = [
+            e
+            for e in sfn.list_executions(stateMachineArn=machine_arn)["executions"]
+            if e["name"].startswith(account["id"])
+        ]
+        if executions and executions[0]["status"] != "RUNNING":
+            break
+        time.sleep(0.2)
+    assert executions and executions[0]["status"] == "SUCCEEDED"
+    output = json.loads(sfn.describe_execution(executionArn=executions[0]["executionArn"])["output"])
+    assert output["result"] == "connected"
+    assert "credentials" not in json.dumps(output).lower()
+
+
+def test_a_wrong_external_id_is_diagnosed_over_http(local_run, kit):
+    trust = json.loads(json.dumps(kit["trust_policy"]).replace(kit["external_id"], "not-the-right-one"))
+    status, body = connect(local_run, role_from_kit(local_run, kit, "WrongId", trust))
+    assert (status, body["error"]["code"]) == (422, "access_denied")
+    assert body["error"]["likely_causes"][0]["cause"] == "external_id_mismatch"
+
+
+def test_an_insecure_trust_policy_is_refused_over_http(local_run, kit):
+    trust = json.loads(json.dumps(kit["trust_policy"]))
+    del trust["Statement"][0]["Condition"]
+    status, body = connect(local_run, role_from_kit(local_run, kit, "NoCondition", trust))
+    assert (status, body["error"]["code"]) == (422, "insecure_trust_policy")
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "not-a-jwt",
+        issue_token("e2e-tenant", "admin", lifetime_s=-60),
+    ],
+)
+def test_missing_malformed_or_expired_tokens_are_unauthorized(local_run, token):
+    status, body = call(local_run, "GET", "/v1/accounts", token=token)
+    assert (status, body["error"]["code"]) == (401, "unauthorized")
+
+
+def test_a_token_for_another_audience_is_unauthorized(local_run):
+    import jwt
+
+    from local import tokens
+
+    claims = jwt.decode(issue_token("e2e-tenant", "admin"), options={"verify_signature": False})
+    forged = jwt.encode({**claims, "aud": "another-api"}, tokens._private_key(), algorithm="RS256")
+    status, _ = call(local_run, "GET", "/v1/accounts", token=forged)
+    assert status == 401
+
+
+def test_routes_outside_the_stack_do_not_exist(local_run):
+    status, _ = call(local_run, "GET", "/v1/secrets")
+    assert status == 404
+
+
+def test_viewer_reads_another_tenant_sees_nothing_and_disconnect_stops_tests(local_run, kit):
+    status, account = connect(local_run, role_from_kit(local_run, kit, "Lifecycle"), name="Lifecycle")
+    assert status == 201
+    path = f"/v1/accounts/{account['id']}"
+    assert call(local_run, "GET", path, role="viewer")[0] == 200
+    assert call(local_run, "DELETE", path, role="viewer")[0] == 403
+    assert call(local_run, "GET", path, tenant="someone-else")[0] == 404
+    status, gone = call(local_run, "DELETE", path)
+    assert (status, gone["status"]) == (200, "disconnected")
+    status, body = call(local_run, "POST", path + "/test")
+    assert (status, body["error"]["code"]) == (409, "account_disconnected")

@@ -10,7 +10,10 @@ VALID_ARN = "arn:aws:iam::111111111111:role/Skylight"
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"provider": "gcp", "name": "x", "credentials": {"type": "role", "role_arn": VALID_ARN}}, "provider"),
+        (
+            {"provider": "gcp", "name": "x", "credentials": {"type": "role", "role_arn": VALID_ARN}},
+            "provider",
+        ),
         ({"name": "x", "credentials": {"type": "role", "role_arn": VALID_ARN}}, "provider"),
         (connect_body(VALID_ARN) | {"name": ""}, "name"),
         (connect_body(VALID_ARN) | {"name": "n" * 65}, "name"),
@@ -18,7 +21,10 @@ VALID_ARN = "arn:aws:iam::111111111111:role/Skylight"
         (connect_body(VALID_ARN) | {"name": " padded"}, "name"),
         (connect_body(VALID_ARN) | {"name": 42}, "name"),
         (connect_body(VALID_ARN) | {"access": "admin"}, "access"),
-        (connect_body(VALID_ARN) | {"credentials": {"type": "password", "role_arn": VALID_ARN}}, "credentials.type"),
+        (
+            connect_body(VALID_ARN) | {"credentials": {"type": "password", "role_arn": VALID_ARN}},
+            "credentials.type",
+        ),
         (connect_body(VALID_ARN) | {"credentials": {"type": "role"}}, "credentials.role_arn"),
         (connect_body("arn:aws:iam::111111111111:user/bob"), "credentials.role_arn"),
         (connect_body("arn:aws:iam::1111:role/x"), "credentials.role_arn"),

@@ -1,11 +1,11 @@
 """Throttling or an outage at AWS is a 503 retry_later, never the tenant's fault and never a 500."""
 
 from botocore.awsrequest import AWSResponse
-
 from skylight.config import get_settings
 from skylight.handlers import dependencies
 from skylight.providers.aws.gateway import Boto3AwsGateway
 from skylight.providers.aws.provider import AwsProvider
+
 from tests.integration.conftest import connect_body, external_id_of
 from tests.support import CUSTOMER_ACCOUNT, PLATFORM_PRINCIPAL_ARN, create_customer_role, trust_policy
 
@@ -27,7 +27,9 @@ def sts_answers(status: int, body: bytes, operation: str):
     """Emulate STS answering `operation` with an error (the boundary, not Skylight's code)."""
 
     def before_send(request, **_):
-        if f"Action={operation}" in (request.body.decode() if isinstance(request.body, bytes) else str(request.body)):
+        if f"Action={operation}" in (
+            request.body.decode() if isinstance(request.body, bytes) else str(request.body)
+        ):
             return AWSResponse(request.url, status, {"Content-Type": "text/xml"}, _Raw(body))
         return None
 

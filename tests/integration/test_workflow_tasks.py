@@ -1,10 +1,16 @@
 """The state machine's tasks: thin wrappers that refuse disconnected accounts and record validation."""
 
 import pytest
-
 from skylight.handlers.workflow import tasks
+
 from tests.integration.conftest import connect_body, external_id_of
-from tests.support import CUSTOMER_ACCOUNT, LambdaContext, create_customer_role, set_trust_policy, trust_policy
+from tests.support import (
+    CUSTOMER_ACCOUNT,
+    LambdaContext,
+    create_customer_role,
+    set_trust_policy,
+    trust_policy,
+)
 
 
 @pytest.fixture

@@ -8,12 +8,12 @@ from typing import Any
 
 import boto3
 import pytest
-from local.emulator.patches import install as install_emulator_patches
 from moto import mock_aws
 from skylight.config import get_settings
 from skylight.handlers import dependencies
 from skylight.providers import base as provider_registry
 
+from local.emulator.patches import install as install_emulator_patches
 from tests.support import PLATFORM_PRINCIPAL_ARN, LambdaContext, api_event
 
 TABLE = "skylight-test"
@@ -104,3 +104,14 @@ def external_id_of(api: Callable[..., Response], tenant: str = "tenant-a") -> st
     status, kit = api("GET", "/v1/onboarding/aws", tenant=tenant)
     assert status == 200
     return str(kit["external_id"])
+
+
+@pytest.fixture
+def connected(api: Callable[..., Response]) -> tuple[dict[str, Any], Any]:
+    """A connected account of tenant-a and the customer role behind it."""
+    from tests.support import CUSTOMER_ACCOUNT, create_customer_role, trust_policy
+
+    role = create_customer_role(CUSTOMER_ACCOUNT, "Skylight", trust_policy(external_id=external_id_of(api)))
+    status, account = api("POST", "/v1/accounts", connect_body(role.arn))
+    assert status == 201
+    return account, role

@@ -9,15 +9,6 @@ from tests.integration.conftest import connect_body, external_id_of
 from tests.support import CUSTOMER_ACCOUNT, create_customer_role, set_trust_policy, trust_policy
 
 
-@pytest.fixture
-def connected(api):
-    """A connected account and the role behind it."""
-    role = create_customer_role(CUSTOMER_ACCOUNT, "Skylight", trust_policy(external_id=external_id_of(api)))
-    status, account = api("POST", "/v1/accounts", connect_body(role.arn))
-    assert status == 201
-    return account, role
-
-
 def test_listing_is_paginated_with_opaque_cursors(api):
     trust = trust_policy(external_id=external_id_of(api))
     for n in range(3):

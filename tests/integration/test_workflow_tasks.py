@@ -3,22 +3,11 @@
 import pytest
 from skylight.handlers.workflow import tasks
 
-from tests.integration.conftest import connect_body, external_id_of
 from tests.support import (
-    CUSTOMER_ACCOUNT,
     LambdaContext,
-    create_customer_role,
     set_trust_policy,
     trust_policy,
 )
-
-
-@pytest.fixture
-def connected(api):
-    role = create_customer_role(CUSTOMER_ACCOUNT, "Skylight", trust_policy(external_id=external_id_of(api)))
-    status, account = api("POST", "/v1/accounts", connect_body(role.arn))
-    assert status == 201
-    return account, role
 
 
 def payload(account_id, tenant="tenant-a"):

@@ -75,24 +75,9 @@ class AccountOut(BaseModel):
 
     @classmethod
     def of(cls, account: Account) -> AccountOut:
-        return cls(
-            id=account.id,
-            provider=account.provider,
-            name=account.name,
-            access=account.access,
-            status=account.status,
-            provider_account_id=account.provider_account_id,
-            identity_arn=account.identity_arn,
-            credentials=account.credentials,
-            permissions=PermissionsOut.model_validate(account.permissions.summary()),
-            connected_at=account.connected_at,
-            updated_at=account.updated_at,
-            last_validated_at=account.last_validated_at,
-            last_validation_result=account.last_validation_result,
-            disconnected_at=account.disconnected_at,
-            retained_until=account.retained_until,
-            steps=account.steps,
-        )
+        """Only the fields declared here leave the service; storage-only fields never do."""
+        shown = account.model_dump(include=set(cls.model_fields) - {"permissions"})
+        return cls.model_validate({**shown, "permissions": account.permissions.summary()})
 
 
 class AccountListOut(BaseModel):

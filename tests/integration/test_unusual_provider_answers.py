@@ -1,4 +1,8 @@
-"""Throttling or an outage at AWS is a 503 retry_later, never the tenant's fault and never a 500."""
+"""What AWS may answer besides yes and no: throttling, outages, an identity that doesn't match.
+
+The emulated STS is made to answer these through a botocore hook on the gateway's clients: the
+boundary changes, Skylight's code does not.
+"""
 
 from botocore.awsrequest import AWSResponse
 from skylight.config import get_settings
@@ -70,3 +74,21 @@ def test_a_throttled_retest_keeps_the_accounts_status(api):
     use_gateway_hooks(sts_answers(400, THROTTLED, "AssumeRole"))
     status, result = api("POST", f"/v1/accounts/{account['id']}/test")
     assert (status, result["result"], result["account"]["status"]) == (200, "retry_later", "connected")
+
+
+OTHER_ACCOUNT_IDENTITY = (
+    b'<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>'
+    b"<Arn>arn:aws:sts::999999999999:assumed-role/Skylight/s</Arn><UserId>AROA:s</UserId>"
+    b"<Account>999999999999</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId>"
+    b"</ResponseMetadata></GetCallerIdentityResponse>"
+)
+
+
+def test_credentials_of_another_account_than_the_arns_are_an_identity_mismatch(api):
+    role = create_customer_role(CUSTOMER_ACCOUNT, "Skylight", trust_policy(external_id=external_id_of(api)))
+    use_gateway_hooks(sts_answers(200, OTHER_ACCOUNT_IDENTITY, "GetCallerIdentity"))
+    status, body = api("POST", "/v1/accounts", connect_body(role.arn))
+    assert (status, body["error"]["code"]) == (422, "identity_mismatch")
+    identity = next(s for s in body["error"]["steps"] if s["name"] == "verify_identity")
+    assert identity["outcome"] == "failed" and "999999999999" in identity["message"]
+    assert api("GET", "/v1/accounts")[1]["items"] == []

@@ -68,3 +68,17 @@ def test_unknown_routes_are_not_found(api):
 def test_an_unknown_account_is_not_found(api):
     status, response = api("GET", "/v1/accounts/does-not-exist")
     assert (status, response["error"]["code"]) == (404, "not_found")
+
+
+def test_a_body_sent_as_a_form_is_still_parsed_as_json(api):
+    from skylight.handlers.api.app import lambda_handler
+
+    from tests.support import LambdaContext, api_event
+
+    event = api_event(
+        "POST", "/v1/accounts", claims={"tenant_id": "t", "roles": "[admin]"}, raw_body='{"provider"'
+    )
+    event["headers"] = {"Content-Type": "application/x-www-form-urlencoded"}
+    response = lambda_handler(event, LambdaContext())
+    assert response["statusCode"] == 400
+    assert '"field": "body"' in response["body"] or '"field":"body"' in response["body"]

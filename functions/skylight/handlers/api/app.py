@@ -66,7 +66,8 @@ def _field_error(detail: dict[str, Any]) -> dict[str, str]:
         return {"field": "body", "message": "body is not valid JSON"}
     # Pydantic names the union member or literal in the path; keep the field names only.
     field = ".".join(part for part in location if not part.isdigit() or len(location) == 1) or "body"
-    return {"field": field, "message": str(detail.get("msg", "invalid"))}
+    # An unknown field's name is the client's own text: keep it short in the answer.
+    return {"field": field[:100], "message": str(detail.get("msg", "invalid"))}
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
@@ -85,4 +86,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             "isBase64Encoded": False,
         }
     app.append_context(caller=caller)
-    return app.resolve(event, context)
+    return app.resolve(_as_json_request(event), context)
+
+
+def _as_json_request(event: dict[str, Any]) -> dict[str, Any]:
+    """The API speaks JSON only: a body is parsed as JSON whatever Content-Type the client sent."""
+    if event.get("body"):
+        headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
+        event = {**event, "headers": {**headers, "content-type": content_types.APPLICATION_JSON}}
+    return event

@@ -1,0 +1,1 @@
+"""Local development support for Skylight: an offline AWS emulator built on moto."""

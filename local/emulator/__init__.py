@@ -1,0 +1,41 @@
+"""An offline AWS emulator for Skylight: moto plus the patches that close the gaps Skylight hits.
+
+The server (one per process; `port=0` picks a free port)::
+
+    from local.emulator import start_emulator
+
+    with start_emulator(port=0) as emulator:
+        emulator.client("iam", account_id="111111111111").create_role(...)  # a customer account
+        emulator.client("sts").assume_role(...)  # the platform account, 123456789012
+
+In-process, in a pytest fixture::
+
+    from moto import mock_aws
+    from local.emulator import EMULATOR_MOTO_CONFIG, install
+
+    @pytest.fixture
+    def aws():
+        install()  # idempotent
+        with mock_aws(config=EMULATOR_MOTO_CONFIG):
+            yield
+
+`client_for_account(service, account_id, endpoint_url, region)` builds a client acting as the root
+of an account (endpoint_url=None in-process).
+"""
+
+from local.emulator.clients import ACCOUNT_HEADER, address_account, client_for_account
+from local.emulator.iam_enforcement import PLATFORM_ACCOUNT_ID
+from local.emulator.patches import install, is_installed
+from local.emulator.server import EMULATOR_MOTO_CONFIG, EmulatorHandle, start_emulator
+
+__all__ = [
+    "ACCOUNT_HEADER",
+    "EMULATOR_MOTO_CONFIG",
+    "PLATFORM_ACCOUNT_ID",
+    "EmulatorHandle",
+    "address_account",
+    "client_for_account",
+    "install",
+    "is_installed",
+    "start_emulator",
+]

@@ -1,0 +1,41 @@
+"""Install every moto patch the emulator needs, once.
+
+Each patch lives in its own module, whose docstring names the moto gap it closes:
+
+* `trust_policy`      STS AssumeRole evaluates the target role's trust policy and External ID;
+* `iam_enforcement`   sessions of customer-account roles are held to the role's policies;
+* `managed_policies`  AWS managed policies (ReadOnlyAccess, ...) can be attached on demand;
+* `lambda_runtime`    Lambda invocations import and run the function's handler in-process;
+* `denials`           the access-denied codes count as common errors (no moto warning per denial).
+
+The patches change moto's classes, so they apply to the in-process `mock_aws` and to a
+`ThreadedMotoServer` in the same process alike. `install()` is idempotent and thread-safe.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from local.emulator import denials, iam_enforcement, lambda_runtime, managed_policies, trust_policy
+
+_lock = threading.Lock()
+_installed = False
+
+
+def install() -> None:
+    """Apply all emulator patches to moto; calling it again does nothing."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        denials.register_common_codes()
+        trust_policy.install()
+        iam_enforcement.install()
+        managed_policies.install()
+        lambda_runtime.install()
+        _installed = True
+
+
+def is_installed() -> bool:
+    """Whether `install()` has run in this process."""
+    return _installed

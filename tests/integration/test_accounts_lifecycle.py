@@ -84,3 +84,39 @@ def test_after_the_retention_window_the_account_is_gone_even_before_ttl_deletes_
     status, body = api("GET", f"/v1/accounts/{account['id']}")
     assert (status, body["error"]["code"]) == (404, "not_found")
     assert api("GET", "/v1/accounts")[1]["items"] == []
+
+
+def test_a_disconnect_during_a_retest_wins_and_is_never_a_500(api, connected):
+    from skylight.config import get_settings
+    from skylight.providers.aws.gateway import Boto3AwsGateway
+    from skylight.providers.aws.provider import AwsProvider
+    from tests.support import PLATFORM_PRINCIPAL_ARN
+
+    account, _ = connected
+    path = f"/v1/accounts/{account['id']}"
+
+    def disconnect_meanwhile(model, **_):
+        if model.name == "GetCallerIdentity":
+            assert api("DELETE", path)[0] == 200
+
+    gateway = Boto3AwsGateway(
+        PLATFORM_PRINCIPAL_ARN, get_settings().region, event_hooks=(("before-call", disconnect_meanwhile),)
+    )
+    provider = AwsProvider(gateway=gateway, platform_principal_arn=PLATFORM_PRINCIPAL_ARN)
+    dependencies.services().provider = lambda name: provider
+
+    status, body = api("POST", f"{path}/test")
+    assert (status, body["error"]["code"]) == (409, "account_disconnected")
+    assert api("GET", path)[1]["status"] == "disconnected"
+
+
+def test_a_stale_write_is_detected(api, connected):
+    from skylight.dal.base import ConcurrentUpdate
+
+    account, _ = connected
+    services = dependencies.services()
+    stale = services.accounts.get("tenant-a", account["id"], datetime.now(UTC))
+    assert api("PATCH", f"/v1/accounts/{account['id']}", {"name": "renamed"})[0] == 200
+    with pytest.raises(ConcurrentUpdate):
+        services.accounts.update(stale.model_copy(update={"name": "lost update"}))
+    assert api("GET", f"/v1/accounts/{account['id']}")[1]["name"] == "renamed"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from skylight.dal.base import Page
+from skylight.dal.base import ConcurrentUpdate, Page
 from skylight.logic.services import Services
 from skylight.logic.tenants import tenant_context
 from skylight.models.domain import (
@@ -23,6 +24,7 @@ from skylight.models.domain import (
 from skylight.models.errors import (
     AccountDisconnected,
     AlreadyConnected,
+    Conflict,
     InvalidRequest,
     NotFound,
     RetryLater,
@@ -83,8 +85,10 @@ def get_account(services: Services, caller: Caller, account_id: str) -> Account:
 
 
 def rename_account(services: Services, caller: Caller, account_id: str, name: str) -> Account:
-    account = _active_account(services, caller, account_id)
-    return services.accounts.update(account.model_copy(update={"name": name, "updated_at": services.clock()}))
+    def rename(account: Account) -> Account:
+        return require_active(account).model_copy(update={"name": name, "updated_at": services.clock()})
+
+    return _save_change(services, caller, account_id, rename, services.accounts.update)
 
 
 def test_account(services: Services, caller: Caller, account_id: str) -> tuple[Account, ValidationReport]:
@@ -99,7 +103,12 @@ def test_account(services: Services, caller: Caller, account_id: str) -> tuple[A
         changes["status"] = AccountStatus.CONNECTED
     elif not report.retryable:
         changes["status"] = AccountStatus.FAILING
-    return services.accounts.update(account.model_copy(update=changes)), report
+
+    def record(latest: Account) -> Account:
+        # Validation took a while: a disconnect that landed meanwhile wins over its outcome.
+        return require_active(latest).model_copy(update=changes)
+
+    return _save_change(services, caller, account_id, record, services.accounts.update, first=account), report
 
 
 def revalidate_account(
@@ -112,20 +121,50 @@ def revalidate_account(
 
 def disconnect_account(services: Services, caller: Caller, account_id: str) -> Account:
     """Stop using the account now; keep it readable until its retention ends, then let it age out."""
-    account = get_account(services, caller, account_id)
-    if account.status is AccountStatus.DISCONNECTED:
-        return account
-    now = services.clock()
-    disconnected = account.model_copy(
-        update={
-            "status": AccountStatus.DISCONNECTED,
-            "disconnected_at": now,
-            "retained_until": now + services.retention,
-            "updated_at": now,
-        }
-    )
+
+    def disconnect(account: Account) -> Account | None:
+        if account.status is AccountStatus.DISCONNECTED:
+            return None  # already disconnected: nothing to write
+        now = services.clock()
+        return account.model_copy(
+            update={
+                "status": AccountStatus.DISCONNECTED,
+                "disconnected_at": now,
+                "retained_until": now + services.retention,
+                "updated_at": now,
+            }
+        )
+
+    account = _save_change(services, caller, account_id, disconnect, services.accounts.disconnect)
     logger.info("account disconnected", extra={"account_id": account.id})
-    return services.accounts.disconnect(disconnected)
+    return account
+
+
+SAVE_ATTEMPTS = 3
+
+
+def _save_change(
+    services: Services,
+    caller: Caller,
+    account_id: str,
+    change: Callable[[Account], Account | None],
+    save: Callable[[Account], Account],
+    first: Account | None = None,
+) -> Account:
+    """Apply `change` to the latest version and save it; on a concurrent write, re-read and re-apply.
+
+    `change` returns None when there is nothing to write.
+    """
+    account = first or get_account(services, caller, account_id)
+    for _ in range(SAVE_ATTEMPTS):
+        changed = change(account)
+        if changed is None:
+            return account
+        try:
+            return save(changed)
+        except ConcurrentUpdate:
+            account = get_account(services, caller, account_id)
+    raise Conflict("the account kept changing while it was being updated; try again")
 
 
 def require_active(account: Account) -> Account:

@@ -50,6 +50,11 @@ class AlreadyConnected(SkylightError):
     code = "already_connected"
 
 
+class Conflict(SkylightError):
+    status = 409
+    code = "conflict"
+
+
 class AccountDisconnected(SkylightError):
     status = 409
     code = "account_disconnected"

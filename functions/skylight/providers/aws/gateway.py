@@ -116,7 +116,10 @@ class Boto3AwsGateway:
     ) -> None:
         self._platform_principal_arn = platform_principal_arn
         self._region = region
+        # Customer clients get explicit credentials, so a process-wide session (models cached) is safe;
+        # the function's own identity comes from a session of its own.
         self._session = session or _shared_session()
+        self._own_session = session or boto3.Session()
         self._event_hooks = event_hooks
         # boto3 sessions are not thread-safe when creating clients; clients themselves are.
         self._client_lock = threading.Lock()
@@ -170,7 +173,7 @@ class Boto3AwsGateway:
         """An STS client signed as the platform principal, refreshed before its credentials expire."""
         with self._client_lock:
             if self._platform_sts is None:
-                own_sts = self._session.client("sts", region_name=self._region, config=_CLIENT_CONFIG)
+                own_sts = self._own_session.client("sts", region_name=self._region, config=_CLIENT_CONFIG)
 
                 def refresh() -> dict[str, Any]:
                     response = _call(

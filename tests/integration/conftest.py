@@ -9,11 +9,11 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+
+from local.emulator.patches import install as install_emulator_patches
 from skylight.config import get_settings
 from skylight.handlers import dependencies
 from skylight.providers import base as provider_registry
-
-from local.emulator.patches import install as install_emulator_patches
 from tests.support import PLATFORM_PRINCIPAL_ARN, LambdaContext, api_event
 
 TABLE = "skylight-test"

@@ -3,8 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from skylight.handlers import dependencies
 
+from skylight.handlers import dependencies
 from tests.integration.conftest import connect_body, external_id_of
 from tests.support import CUSTOMER_ACCOUNT, create_customer_role, set_trust_policy, trust_policy
 

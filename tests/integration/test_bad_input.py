@@ -72,7 +72,6 @@ def test_an_unknown_account_is_not_found(api):
 
 def test_a_body_sent_as_a_form_is_still_parsed_as_json(api):
     from skylight.handlers.api.app import lambda_handler
-
     from tests.support import LambdaContext, api_event
 
     event = api_event(

@@ -13,7 +13,6 @@ from skylight.models.domain import Access
 from skylight.providers.aws.gateway import Boto3AwsGateway
 from skylight.providers.aws.provider import AwsProvider
 from skylight.providers.base import TenantContext
-
 from tests.support import CUSTOMER_ACCOUNT, PLATFORM_PRINCIPAL_ARN, create_customer_role, trust_policy
 
 LATENCY_S = 0.25

@@ -5,11 +5,11 @@ boundary changes, Skylight's code does not.
 """
 
 from botocore.awsrequest import AWSResponse
+
 from skylight.config import get_settings
 from skylight.handlers import dependencies
 from skylight.providers.aws.gateway import Boto3AwsGateway
 from skylight.providers.aws.provider import AwsProvider
-
 from tests.integration.conftest import connect_body, external_id_of
 from tests.support import CUSTOMER_ACCOUNT, PLATFORM_PRINCIPAL_ARN, create_customer_role, trust_policy
 

@@ -1,8 +1,8 @@
 """The state machine's tasks: thin wrappers that refuse disconnected accounts and record validation."""
 
 import pytest
-from skylight.handlers.workflow import tasks
 
+from skylight.handlers.workflow import tasks
 from tests.support import (
     LambdaContext,
     set_trust_policy,

@@ -3,6 +3,7 @@
 import dataclasses
 
 import pytest
+
 from skylight.config import get_settings
 from skylight.handlers.api.auth import caller_from_claims, parse_roles_claim, require_role
 from skylight.models.errors import Forbidden, Unauthorized

@@ -1,6 +1,7 @@
 """Parsing IAM role ARNs: what is accepted, and a precise reason for what is not."""
 
 import pytest
+
 from skylight.providers.aws.arn import RoleArnError, parse_role_arn
 
 

@@ -28,6 +28,8 @@ class SkylightSettings:
     tenant_claim: str = "tenant_id"
     roles_claim: str = "roles"
     retention_days: int = 30
+    # Where the platform hosts the customer-role template for CloudFormation quick-create links.
+    onboarding_template_url: str = ""
 
     @classmethod
     def from_context(cls, scope: Construct) -> SkylightSettings:
@@ -38,6 +40,7 @@ class SkylightSettings:
             tenant_claim=str(node.try_get_context("tenantClaim") or defaults.tenant_claim),
             roles_claim=str(node.try_get_context("rolesClaim") or defaults.roles_claim),
             retention_days=int(node.try_get_context("retentionDays") or defaults.retention_days),
+            onboarding_template_url=str(node.try_get_context("onboardingTemplateUrl") or ""),
         )
 
 

@@ -56,6 +56,7 @@ class SkylightStack(cdk.Stack):
                 "TENANT_CLAIM": settings.tenant_claim,
                 "ROLES_CLAIM": settings.roles_claim,
                 "RETENTION_DAYS": str(settings.retention_days),
+                "ONBOARDING_TEMPLATE_URL": settings.onboarding_template_url,
                 "POWERTOOLS_SERVICE_NAME": "skylight",
                 "POWERTOOLS_METRICS_NAMESPACE": "Skylight",
                 "POWERTOOLS_LOG_LEVEL": "INFO",

@@ -23,6 +23,7 @@ class Settings:
     tenant_claim: str
     roles_claim: str
     retention_days: int
+    onboarding_template_url: str
 
     @property
     def platform_account_id(self) -> str:
@@ -47,4 +48,5 @@ def get_settings() -> Settings:
         tenant_claim=env.get("TENANT_CLAIM", "tenant_id"),
         roles_claim=env.get("ROLES_CLAIM", "roles"),
         retention_days=int(env.get("RETENTION_DAYS", "30")),
+        onboarding_template_url=env.get("ONBOARDING_TEMPLATE_URL", ""),
     )

@@ -54,3 +54,35 @@ def test_terraform_snippet_carries_principal_external_id_and_policy():
     assert 'default   = "skylight-abc"' in snippet
     assert "ec2:StopInstances" in snippet
     assert snippet.count("{") == snippet.count("}")
+
+
+def test_quick_create_link_fills_in_every_parameter_when_a_template_is_hosted():
+    from urllib.parse import parse_qs, urlsplit
+
+    assert onboarding.quick_create_url("", PRINCIPAL, "skylight-abc") is None
+    link = onboarding.quick_create_url("https://bucket.s3.amazonaws.com/role.json", PRINCIPAL, "skylight-abc")
+    parts = urlsplit(link)
+    assert parts.netloc == "console.aws.amazon.com"
+    query = parse_qs(parts.fragment.split("?", 1)[1])
+    assert query["templateURL"] == ["https://bucket.s3.amazonaws.com/role.json"]
+    assert query["param_ExternalId"] == ["skylight-abc"]
+    assert query["param_PlatformPrincipalArn"] == [PRINCIPAL]
+    gov = onboarding.quick_create_url("https://x/t.json", PRINCIPAL.replace(":aws:", ":aws-us-gov:"), "e")
+    assert gov.startswith("https://console.amazonaws-us-gov.com/")
+
+
+def test_the_hosted_template_carries_no_tenants_values():
+    template = onboarding.hosted_template()
+    assert "Default" not in template["Parameters"]["ExternalId"]
+    assert "Default" not in template["Parameters"]["PlatformPrincipalArn"]
+
+
+def test_customer_templates_pass_cfn_lint(tmp_path):
+    from cfnlint.api import lint_all
+
+    for template in (
+        onboarding.cloudformation_template(PRINCIPAL, "skylight-abc"),
+        onboarding.hosted_template(),
+    ):
+        matches = lint_all(json.dumps(template))
+        assert [str(m) for m in matches if m.rule.id.startswith("E")] == []

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
+from urllib.parse import urlencode
 
 from skylight.models.domain import Access
 from skylight.providers.aws.permissions import permission_policy
@@ -56,8 +58,19 @@ def cloudformation_template(platform_principal_arn: str, external_id: str) -> di
         "Description": "Lets Skylight read (and optionally operate) this account through a role.",
         "Parameters": {
             "RoleName": {"Type": "String", "Default": DEFAULT_ROLE_NAME},
-            "ExternalId": {"Type": "String", "Default": external_id, "NoEcho": True},
-            "PlatformPrincipalArn": {"Type": "String", "Default": platform_principal_arn},
+            "ExternalId": {
+                "Type": "String",
+                "Default": external_id,
+                "NoEcho": True,
+                "AllowedPattern": r"[\w+=,.@:/-]{2,1224}",
+                "Description": "Your tenant's External ID, from Skylight's onboarding page",
+            },
+            "PlatformPrincipalArn": {
+                "Type": "String",
+                "Default": platform_principal_arn,
+                "AllowedPattern": r"arn:aws[a-z-]*:iam::\d{12}:role/.+",
+                "Description": "The Skylight role that may assume this one",
+            },
             "AccessLevel": {
                 "Type": "String",
                 "Default": "read_only",
@@ -144,7 +157,42 @@ output "skylight_role_arn" {{
 """
 
 
-def onboarding_kit(platform_principal_arn: str, external_id: str, external_ids: list[str]) -> dict[str, Any]:
+CONSOLES = {
+    "aws": "https://console.aws.amazon.com",
+    "aws-us-gov": "https://console.amazonaws-us-gov.com",
+    "aws-cn": "https://console.amazonaws.cn",
+}
+QUICK_CREATE_STACK_NAME = "skylight-access"
+
+
+def quick_create_url(template_url: str, platform_principal_arn: str, external_id: str) -> str | None:
+    """A console link that opens the role's stack with every parameter filled in, if a template is hosted."""
+    if not template_url:
+        return None
+    partition = platform_principal_arn.split(":")[1]
+    query = urlencode(
+        {
+            "templateURL": template_url,
+            "stackName": QUICK_CREATE_STACK_NAME,
+            "param_ExternalId": external_id,
+            "param_PlatformPrincipalArn": platform_principal_arn,
+            "param_AccessLevel": Access.READ_ONLY.value,
+        }
+    )
+    return f"{CONSOLES[partition]}/cloudformation/home#/stacks/quickcreate?{query}"
+
+
+def hosted_template() -> dict[str, Any]:
+    """The template to host for quick-create links: no tenant's values in it, the link supplies them."""
+    template = cloudformation_template("", "")
+    for name in ("ExternalId", "PlatformPrincipalArn"):
+        del template["Parameters"][name]["Default"]
+    return template
+
+
+def onboarding_kit(
+    platform_principal_arn: str, external_id: str, external_ids: list[str], template_url: str = ""
+) -> dict[str, Any]:
     partition, account_id = platform_principal_arn.split(":")[1], platform_principal_arn.split(":")[4]
     return {
         "provider": "aws",
@@ -161,11 +209,7 @@ def onboarding_kit(platform_principal_arn: str, external_id: str, external_ids: 
                     "aws cloudformation deploy --template-file skylight-role.json "
                     "--stack-name skylight-access --capabilities CAPABILITY_NAMED_IAM"
                 ),
-                "quick_create": (
-                    "Upload the template to a bucket you own and open "
-                    "https://console.aws.amazon.com/cloudformation/home#/stacks/quickcreate"
-                    "?stackName=skylight-access&templateURL=<template URL>; every parameter is pre-filled."
-                ),
+                "quick_create_url": quick_create_url(template_url, platform_principal_arn, external_id),
             },
             "terraform": {
                 access.value: terraform_snippet(platform_principal_arn, external_id, access)
@@ -179,3 +223,8 @@ def onboarding_kit(platform_principal_arn: str, external_id: str, external_ids: 
             "Connect it: POST /v1/accounts with credentials {type: role, role_arn}.",
         ],
     }
+
+
+if __name__ == "__main__":
+    # `python -m skylight.providers.aws.onboarding > skylight-role.json`: the file to host for quick-create.
+    sys.stdout.write(json.dumps(hosted_template(), indent=2) + "\n")

@@ -55,7 +55,12 @@ class AwsProvider(CloudProvider):
         return validate_role(self.gateway, role, access, tenant.external_id, self.platform_principal_arn)
 
     def onboarding_kit(self, tenant: TenantContext) -> dict[str, Any]:
-        return onboarding_kit(self.platform_principal_arn, tenant.external_id, [tenant.external_id])
+        return onboarding_kit(
+            self.platform_principal_arn,
+            tenant.external_id,
+            [tenant.external_id],
+            get_settings().onboarding_template_url,
+        )
 
 
 def create_provider() -> CloudProvider:

@@ -30,6 +30,8 @@ class SkylightSettings:
     retention_days: int = 30
     # Where the platform hosts the customer-role template for CloudFormation quick-create links.
     onboarding_template_url: str = ""
+    # Origins of the platform's frontend allowed to call the API from a browser (CORS).
+    cors_allowed_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_context(cls, scope: Construct) -> SkylightSettings:
@@ -41,7 +43,17 @@ class SkylightSettings:
             roles_claim=str(node.try_get_context("rolesClaim") or defaults.roles_claim),
             retention_days=int(node.try_get_context("retentionDays") or defaults.retention_days),
             onboarding_template_url=str(node.try_get_context("onboardingTemplateUrl") or ""),
+            cors_allowed_origins=_origins(node.try_get_context("corsAllowedOrigins")),
         )
+
+
+def _origins(value: object) -> tuple[str, ...]:
+    """`-c corsAllowedOrigins=https://a.example,https://b.example` or a list in cdk.json."""
+    if isinstance(value, str):
+        return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+    if isinstance(value, list):
+        return tuple(str(origin) for origin in value)
+    return ()
 
 
 def stack_environment(scope: Construct) -> cdk.Environment:

@@ -86,6 +86,7 @@ class SkylightStack(cdk.Stack):
             jwt_issuer=jwt_issuer.value_as_string,
             jwt_audience=jwt_audience.value_as_list,
             key=key,
+            cors_allowed_origins=settings.cors_allowed_origins,
         )
 
         cdk.CfnOutput(

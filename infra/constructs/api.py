@@ -82,6 +82,7 @@ class SkylightApi(Construct):
         jwt_issuer: str,
         jwt_audience: Sequence[str],
         key: PlatformKey,
+        cors_allowed_origins: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.authorizer = authorizers.HttpJwtAuthorizer(
@@ -95,6 +96,7 @@ class SkylightApi(Construct):
             default_authorizer=self.authorizer,
             # The stage below replaces the default one: only it can carry logs and throttling.
             create_default_stage=False,
+            cors_preflight=_cors(cors_allowed_origins),
         )
         integration = integrations.HttpLambdaIntegration("ApiIntegration", handler)
         for method, path in ROUTES:
@@ -121,3 +123,23 @@ class SkylightApi(Construct):
         url = self.stage.url
         assert url is not None
         return url
+
+
+def _cors(origins: Sequence[str]) -> apigwv2.CorsPreflightOptions | None:
+    """Browser access for the platform's frontend origins only; none configured means no CORS at all.
+
+    API Gateway answers preflight requests itself, before the authorizer, as browsers require.
+    """
+    if not origins:
+        return None
+    return apigwv2.CorsPreflightOptions(
+        allow_origins=list(origins),
+        allow_methods=[
+            apigwv2.CorsHttpMethod.GET,
+            apigwv2.CorsHttpMethod.POST,
+            apigwv2.CorsHttpMethod.PATCH,
+            apigwv2.CorsHttpMethod.DELETE,
+        ],
+        allow_headers=["authorization", "content-type"],
+        max_age=cdk.Duration.hours(1),
+    )

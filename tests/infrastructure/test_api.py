@@ -81,3 +81,22 @@ def test_api_url_output_points_at_the_default_stage(template: Template):
             }
         },
     )
+
+
+def test_no_cors_unless_frontend_origins_are_configured(view):
+    (api,) = view.of_type("AWS::ApiGatewayV2::Api").values()
+    assert "CorsConfiguration" not in api["Properties"]
+
+
+def test_configured_frontend_origins_get_cors_for_the_api_methods():
+    from infra.synth import build_app
+
+    app, stack = build_app(
+        context={"corsAllowedOrigins": "https://app.example.com, https://admin.example.com"}
+    )
+    template = app.synth().get_stack_by_name(stack.stack_name).template
+    (api,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Api"]
+    cors = api["Properties"]["CorsConfiguration"]
+    assert cors["AllowOrigins"] == ["https://app.example.com", "https://admin.example.com"]
+    assert set(cors["AllowHeaders"]) == {"authorization", "content-type"}
+    assert set(cors["AllowMethods"]) == {"GET", "POST", "PATCH", "DELETE"}

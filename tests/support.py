@@ -54,6 +54,7 @@ INVENTORY_READ = allow(
     "eks:List*",
     "elasticloadbalancing:Describe*",
     "dynamodb:ListTables",
+    "iam:GetRole",
 )
 
 

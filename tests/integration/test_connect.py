@@ -18,6 +18,7 @@ ALL_STEPS = [
     "assume_role",
     "verify_identity",
     "external_id_enforced",
+    "trust_policy_scope",
     "read_permissions",
 ]
 
@@ -63,6 +64,7 @@ def test_a_wrong_external_id_is_access_denied_with_the_likely_causes_and_nothing
         "assume_role": "failed",
         "verify_identity": "skipped",
         "external_id_enforced": "skipped",
+        "trust_policy_scope": "skipped",
         "read_permissions": "skipped",
     }
     assert error["steps"][1]["provider_error_code"] == "AccessDenied"
@@ -180,3 +182,23 @@ def test_no_temporary_credentials_are_stored_or_returned(api):
     stored = json.dumps(items) + json.dumps(account)
     for marker in ("ASIA", "SessionToken", "SecretAccessKey", "secret_access_key", "session_token"):
         assert marker not in stored
+
+
+def test_a_role_trusting_the_whole_platform_account_connects_with_a_warning(api):
+    trust = trust_policy(principal="arn:aws:iam::123456789012:root", external_id=external_id_of(api))
+    role = create_customer_role(CUSTOMER_ACCOUNT, "Skylight", trust)
+    status, account = api("POST", "/v1/accounts", connect_body(role.arn))
+    assert status == 201
+    scope = next(s for s in account["steps"] if s["name"] == "trust_policy_scope")
+    assert scope["outcome"] == "warning"
+    assert "whole platform account" in scope["message"] and PLATFORM_PRINCIPAL_ARN in scope["message"]
+
+
+def test_a_role_that_may_not_read_its_trust_policy_connects_with_a_hint(api):
+    trust = trust_policy(external_id=external_id_of(api))
+    role = create_customer_role(CUSTOMER_ACCOUNT, "Skylight", trust, allow("ec2:Describe*"))
+    status, account = api("POST", "/v1/accounts", connect_body(role.arn))
+    assert status == 201
+    scope = next(s for s in account["steps"] if s["name"] == "trust_policy_scope")
+    assert (scope["outcome"], scope["provider_error_code"]) == ("warning", "AccessDenied")
+    assert "iam:GetRole" in scope["message"]

@@ -68,8 +68,8 @@ def test_a_successful_connect_waits_on_two_sequential_round_trips(aws):
     assert report.connected
     operations = sorted(name for name, _, _ in recorder.calls)
     assert operations.count("AssumeRole") == 3  # yours, without an External ID, with a wrong one
-    assert "GetCallerIdentity" in operations and "StopInstances" in operations
-    assert len(operations) == 3 + 1 + 9 + 1  # + identity, nine read probes, one write dry-run
+    assert {"GetCallerIdentity", "GetRole", "StopInstances"} <= set(operations)
+    assert len(operations) == 3 + 1 + 1 + 9 + 1  # + identity, trust policy, nine reads, one write dry-run
     assert recorder.sequential_depth() == 2
 
 

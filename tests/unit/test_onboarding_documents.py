@@ -27,7 +27,7 @@ def test_read_only_policy_has_no_write_action_and_read_write_adds_only_operation
     read_write = permissions.permission_policy(Access.READ_WRITE)
     read_actions = read_only["Statement"][0]["Action"]
     assert all(":" in a and a.split(":")[1].startswith(("Describe", "List", "Get")) for a in read_actions)
-    write_actions = read_write["Statement"][1]["Action"]
+    write_actions = next(s for s in read_write["Statement"] if s["Sid"] == "SkylightOperate")["Action"]
     assert not any("Delete" in a or "Terminate" in a or a.startswith("iam:") for a in write_actions)
 
 
@@ -86,3 +86,13 @@ def test_customer_templates_pass_cfn_lint(tmp_path):
     ):
         matches = lint_all(json.dumps(template))
         assert [str(m) for m in matches if m.rule.id.startswith("E")] == []
+
+
+def test_templates_scope_the_trust_policy_check_to_the_role_itself():
+    template = onboarding.cloudformation_template(PRINCIPAL, "skylight-abc")
+    read = template["Resources"]["SkylightRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    own = next(s for s in read["Statement"] if s["Action"] == ["iam:GetRole"])
+    assert own["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${RoleName}"}
+    assert '"Resource": "${aws_iam_role.skylight.arn}"' in onboarding.terraform_snippet(
+        PRINCIPAL, "e", Access.READ_ONLY
+    )

@@ -7,7 +7,7 @@ Temporary credentials live in memory only and are never logged (their repr hides
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -82,14 +82,26 @@ class AwsCallError(Exception):
         )
 
 
+class CustomerAccount(Protocol):
+    """Calls into one customer account with one set of temporary credentials."""
+
+    def caller_identity(self) -> CallerIdentity: ...
+
+    def probe(self, probe: Probe) -> None: ...
+
+    def role_trust_policy(self, role_name: str) -> Any: ...
+
+
 class AwsGateway(Protocol):
     def assume_role(
         self, role_arn: str, external_id: str | None, session_name: str
     ) -> TemporaryCredentials: ...
 
-    def caller_identity(self, credentials: TemporaryCredentials, partition: str) -> CallerIdentity: ...
-
-    def probe(self, credentials: TemporaryCredentials, partition: str, probe: Probe) -> None: ...
+    def customer_account(
+        self, credentials: TemporaryCredentials, partition: str, services: Iterable[str]
+    ) -> CustomerAccount:
+        """Ready-made clients for `services`, so that the calls that follow can all start at once."""
+        ...
 
 
 _CLIENT_CONFIG = Config(
@@ -142,26 +154,26 @@ class Boto3AwsGateway:
             expiration=credentials.get("Expiration"),
         )
 
-    def caller_identity(self, credentials: TemporaryCredentials, partition: str) -> CallerIdentity:
-        client = self._customer_client("sts", credentials, partition)
-        response = _call(client.get_caller_identity)
-        return CallerIdentity(account=response["Account"], arn=response["Arn"])
-
-    def probe(self, credentials: TemporaryCredentials, partition: str, probe: Probe) -> None:
-        client = self._customer_client(probe.client, credentials, partition)
-        _call(getattr(client, probe.operation), **probe.arguments)
-
-    def _customer_client(self, service: str, credentials: TemporaryCredentials, partition: str) -> Any:
+    def customer_account(
+        self, credentials: TemporaryCredentials, partition: str, services: Iterable[str]
+    ) -> CustomerAccount:
+        # boto3 sessions are not thread-safe when creating clients (clients are): create them all here,
+        # one after another, before any call goes out.
         with self._client_lock:
-            client = self._session.client(
-                service,
-                region_name=HOME_REGIONS.get(partition, self._region),
-                aws_access_key_id=credentials.access_key_id,
-                aws_secret_access_key=credentials.secret_access_key,
-                aws_session_token=credentials.session_token,
-                config=_CLIENT_CONFIG,
-            )
-        return self._hooked(client)
+            clients = {
+                service: self._hooked(
+                    self._session.client(
+                        service,
+                        region_name=HOME_REGIONS.get(partition, self._region),
+                        aws_access_key_id=credentials.access_key_id,
+                        aws_secret_access_key=credentials.secret_access_key,
+                        aws_session_token=credentials.session_token,
+                        config=_CLIENT_CONFIG,
+                    )
+                )
+                for service in sorted(set(services))
+            }
+        return Boto3CustomerAccount(clients)
 
     def _hooked(self, client: Any) -> Any:
         # First, so that instrumentation sees every call before botocore's own handlers answer it.
@@ -204,6 +216,24 @@ class Boto3AwsGateway:
 
 _SESSION_LOCK = threading.Lock()
 _SESSION: boto3.Session | None = None
+
+
+class Boto3CustomerAccount:
+    """One customer account through boto3 clients that hold the temporary credentials (in memory only)."""
+
+    def __init__(self, clients: dict[str, Any]) -> None:
+        self._clients = clients
+
+    def caller_identity(self) -> CallerIdentity:
+        response = _call(self._clients["sts"].get_caller_identity)
+        return CallerIdentity(account=response["Account"], arn=response["Arn"])
+
+    def probe(self, probe: Probe) -> None:
+        _call(getattr(self._clients[probe.client], probe.operation), **probe.arguments)
+
+    def role_trust_policy(self, role_name: str) -> Any:
+        """The role's trust policy, read with the role's own credentials (needs iam:GetRole)."""
+        return _call(self._clients["iam"].get_role, RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]
 
 
 def _shared_session() -> boto3.Session:

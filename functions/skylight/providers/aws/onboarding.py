@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from skylight.models.domain import Access
-from skylight.providers.aws.permissions import permission_policy
+from skylight.providers.aws.permissions import WRITE_STATEMENT_SID, permission_policy
 
 DEFAULT_ROLE_NAME = "SkylightAccess"
 
@@ -88,7 +88,10 @@ def cloudformation_template(platform_principal_arn: str, external_id: str) -> di
                         trust_policy("__PRINCIPAL__", ["__EXTERNAL_ID__"])
                     ),
                     "Policies": [
-                        {"PolicyName": "SkylightRead", "PolicyDocument": permission_policy(Access.READ_ONLY)},
+                        {
+                            "PolicyName": "SkylightRead",
+                            "PolicyDocument": permission_policy(Access.READ_ONLY, _OWN_ROLE_ARN),
+                        },
                         {
                             "Fn::If": [
                                 "ReadWrite",
@@ -96,7 +99,7 @@ def cloudformation_template(platform_principal_arn: str, external_id: str) -> di
                                     "PolicyName": "SkylightOperate",
                                     "PolicyDocument": {
                                         "Version": "2012-10-17",
-                                        "Statement": [permission_policy(Access.READ_WRITE)["Statement"][1]],
+                                        "Statement": [_write_statement()],
                                     },
                                 },
                                 {"Ref": "AWS::NoValue"},
@@ -110,6 +113,15 @@ def cloudformation_template(platform_principal_arn: str, external_id: str) -> di
     }
 
 
+# The role the template creates, without a reference cycle (the policy is part of the role).
+_OWN_ROLE_ARN = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${RoleName}"}
+
+
+def _write_statement() -> dict[str, Any]:
+    statements = permission_policy(Access.READ_WRITE)["Statement"]
+    return next(s for s in statements if s["Sid"] == WRITE_STATEMENT_SID)
+
+
 def _with_refs(policy: dict[str, Any]) -> dict[str, Any]:
     """Swap placeholders for parameter references so the template stays editable in the console."""
     text = json.dumps(policy)
@@ -120,7 +132,8 @@ def _with_refs(policy: dict[str, Any]) -> dict[str, Any]:
 
 def terraform_snippet(platform_principal_arn: str, external_id: str, access: Access) -> str:
     """HCL that creates the same role with Terraform's AWS provider."""
-    policy = json.dumps(permission_policy(access), indent=2)
+    # Terraform interpolates the role's own ARN into the heredoc.
+    policy = json.dumps(permission_policy(access, "${aws_iam_role.skylight.arn}"), indent=2)
     return f"""\
 variable "skylight_external_id" {{
   type      = string

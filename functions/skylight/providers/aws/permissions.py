@@ -130,13 +130,26 @@ def write_actions() -> list[str]:
     return sorted(set(_WRITE_ACTIONS) | {p.action for p in WRITE_PROBES})
 
 
-def permission_policy(access: Access) -> dict[str, Any]:
-    """The identity policy to attach to the customer role for an access level."""
+WRITE_STATEMENT_SID = "SkylightOperate"
+
+
+def permission_policy(access: Access, own_role_arn: Any = "*") -> dict[str, Any]:
+    """The identity policy to attach to the customer role for an access level.
+
+    `own_role_arn` scopes iam:GetRole to the role itself, which lets Skylight check at every test that
+    only the platform principal is trusted; templates pass a reference to the role they create.
+    """
     statements: list[dict[str, Any]] = [
-        {"Sid": "SkylightInventoryRead", "Effect": "Allow", "Action": read_actions(), "Resource": "*"}
+        {"Sid": "SkylightInventoryRead", "Effect": "Allow", "Action": read_actions(), "Resource": "*"},
+        {
+            "Sid": "SkylightReadOwnTrustPolicy",
+            "Effect": "Allow",
+            "Action": ["iam:GetRole"],
+            "Resource": own_role_arn,
+        },
     ]
     if access is Access.READ_WRITE:
         statements.append(
-            {"Sid": "SkylightOperate", "Effect": "Allow", "Action": write_actions(), "Resource": "*"}
+            {"Sid": WRITE_STATEMENT_SID, "Effect": "Allow", "Action": write_actions(), "Resource": "*"}
         )
     return {"Version": "2012-10-17", "Statement": statements}

@@ -15,9 +15,16 @@ from typing import Any
 from skylight.logic.steps import StepLog, Timed, timed
 from skylight.models.domain import Access, PermissionCheck, Permissions, StepOutcome, ValidationReport
 from skylight.providers.aws.arn import RoleArn
-from skylight.providers.aws.gateway import AwsCallError, AwsGateway, CallerIdentity, TemporaryCredentials
+from skylight.providers.aws.gateway import (
+    AwsCallError,
+    AwsGateway,
+    CallerIdentity,
+    CustomerAccount,
+    TemporaryCredentials,
+)
 from skylight.providers.aws.onboarding import trust_policy
 from skylight.providers.aws.permissions import DENIED_ERROR_CODES, Probe, probes_for
+from skylight.providers.aws.trust_review import parse_policy_document, review_trust_policy
 
 SESSION_NAME = "skylight-connection-check"
 
@@ -25,12 +32,13 @@ STEP_PARSE = "parse_credentials"
 STEP_ASSUME = "assume_role"
 STEP_IDENTITY = "verify_identity"
 STEP_EXTERNAL_ID = "external_id_enforced"
+STEP_TRUST_SCOPE = "trust_policy_scope"
 STEP_READ = "read_permissions"
 STEP_WRITE = "write_permissions"
 
 
 def planned_steps(access: Access) -> list[str]:
-    steps = [STEP_PARSE, STEP_ASSUME, STEP_IDENTITY, STEP_EXTERNAL_ID, STEP_READ]
+    steps = [STEP_PARSE, STEP_ASSUME, STEP_IDENTITY, STEP_EXTERNAL_ID, STEP_TRUST_SCOPE, STEP_READ]
     return [*steps, STEP_WRITE] if access is Access.READ_WRITE else steps
 
 
@@ -64,7 +72,8 @@ def validate_role(
         STEP_ASSUME, StepOutcome.PASSED, f"assumed {role_arn} with your External ID", assumed.duration_ms
     )
 
-    identity, checks = _round_two(gateway, assumed.value, role.partition, probes_for(access))
+    identity, trust, checks = _round_two(gateway, assumed.value, role, probes_for(access))
+    _record_trust_review(log, trust, platform_principal_arn)
     permissions = Permissions(checks=[check for check, _ in checks])
     # Every check of round two ran, so every one is logged; the first failure decides the result.
     failures = [
@@ -86,18 +95,37 @@ def validate_role(
 
 
 def _round_two(
-    gateway: AwsGateway, credentials: TemporaryCredentials, partition: str, probes: tuple[Probe, ...]
-) -> tuple[Timed[CallerIdentity], list[tuple[PermissionCheck, int]]]:
-    with ThreadPoolExecutor(max_workers=len(probes) + 1) as pool:
-        identity_f = pool.submit(timed, lambda: gateway.caller_identity(credentials, partition))
-        probe_fs = [pool.submit(_run_probe, gateway, credentials, partition, probe) for probe in probes]
-        return identity_f.result(), [f.result() for f in probe_fs]
+    gateway: AwsGateway, credentials: TemporaryCredentials, role: RoleArn, probes: tuple[Probe, ...]
+) -> tuple[Timed[CallerIdentity], Timed[Any], list[tuple[PermissionCheck, int]]]:
+    customer = gateway.customer_account(
+        credentials, role.partition, ["sts", "iam", *(p.client for p in probes)]
+    )
+    with ThreadPoolExecutor(max_workers=len(probes) + 2) as pool:
+        identity_f = pool.submit(timed, customer.caller_identity)
+        trust_f = pool.submit(timed, lambda: customer.role_trust_policy(role.name))
+        probe_fs = [pool.submit(_run_probe, customer, probe) for probe in probes]
+        return identity_f.result(), trust_f.result(), [f.result() for f in probe_fs]
 
 
-def _run_probe(
-    gateway: AwsGateway, credentials: TemporaryCredentials, partition: str, probe: Probe
-) -> tuple[PermissionCheck, int]:
-    outcome = timed(lambda: gateway.probe(credentials, partition, probe))
+def _record_trust_review(log: StepLog, trust: Timed[Any], platform_principal_arn: str) -> None:
+    """Advice, never a reason to refuse: the External ID check above is what keeps the role safe."""
+    if trust.value is None:
+        code = trust.error.code if isinstance(trust.error, AwsCallError) else type(trust.error).__name__
+        message = (
+            "could not read the role's trust policy; allow iam:GetRole on this role so Skylight can check it"
+        )
+        log.record(STEP_TRUST_SCOPE, StepOutcome.WARNING, message, trust.duration_ms, code)
+        return
+    try:
+        review = review_trust_policy(parse_policy_document(trust.value), platform_principal_arn)
+    except ValueError:
+        log.record(STEP_TRUST_SCOPE, StepOutcome.WARNING, "the role's trust policy could not be parsed")
+        return
+    log.record(STEP_TRUST_SCOPE, review.outcome, review.message, trust.duration_ms)
+
+
+def _run_probe(customer: CustomerAccount, probe: Probe) -> tuple[PermissionCheck, int]:
+    outcome = timed(lambda: customer.probe(probe))
     granted: bool | None = True
     code = None
     if isinstance(outcome.error, AwsCallError):

@@ -1,5 +1,6 @@
 # Two commands for a new machine: `make demo` (the whole flow on an embedded AWS emulator) and
 # `make test` (the whole suite). Both bootstrap what they need, idempotently.
+# Bootstrap messages go to stderr so that `make -s token` prints the token and nothing else.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -20,12 +21,12 @@ ROLE ?= admin
 $(STAMP_PY): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "Installing pinned Python dependencies into $(VENV) ..."
-	@$(BIN)/pip install --quiet --requirement requirements-dev.txt 2> >(grep -v "is ignored: it is neither" >&2)
+	@echo "Installing pinned Python dependencies into $(VENV) ..." >&2
+	@$(BIN)/pip install --quiet --requirement requirements-dev.txt >&2 2> >(grep -v "is ignored: it is neither" >&2)
 	@touch $@
 
 $(STAMP_NODE): package.json package-lock.json
-	@echo "Installing the pinned CDK CLI and ASL validator (npm ci) ..."
+	@echo "Installing the pinned CDK CLI and ASL validator (npm ci) ..." >&2
 	@npm ci --no-audit --no-fund --loglevel=error >/dev/null
 	@touch $@
 

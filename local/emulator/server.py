@@ -1,6 +1,6 @@
 """Start the offline AWS emulator: a patched moto server in a background thread.
 
-Order matters (see /work/shared/reference/local-aws.md): `MOTO_PORT` must name the server's port
+Order matters: `MOTO_PORT` must name the server's port
 because moto's Step Functions engine calls Lambda at `localhost:$MOTO_PORT`; the moto config
 (Step Functions execution, Docker-less Lambda) must be in place before any function or state
 machine is created, as Docker-less Lambda keeps functions in a separate backend; and default AMIs

@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 
 from local.http_api import LocalHttpApi, Route
-from local.stack import ACCOUNT, REGION, EmulatorResources, LocalStack, provision
+from local.stack import REGION, EmulatorResources, LocalStack, Resolver, provision
 from local.tokens import AUDIENCE, ISSUER, verify_token
 
 API_HANDLER = "skylight.handlers.api.app.lambda_handler"
@@ -30,14 +30,7 @@ class LocalRun:
 
     def client(self, service: str, account_id: str | None = None) -> Any:
         """A boto3 client on the emulator; `account_id` acts in that (customer) account."""
-        client = boto3.client(service, region_name=REGION, endpoint_url=self.emulator.endpoint_url)
-        if account_id:
-
-            def in_account(request: Any, **_: Any) -> None:
-                request.headers["x-moto-account-id"] = account_id
-
-            client.meta.events.register("before-sign", in_account)
-        return client
+        return self.emulator.client(service, account_id)
 
     def stop(self) -> None:
         self.api.stop()
@@ -77,7 +70,7 @@ def start(api_port: int, emulator_port: int, host: str = "127.0.0.1") -> LocalRu
         {"JwtIssuer": ISSUER, "JwtAudience": AUDIENCE},
         EmulatorResources(emulator.endpoint_url).creators(),
     )
-    _configure_functions(stack, emulator.endpoint_url)
+    _configure_functions(stack)
 
     lambda_client = boto3.client("lambda", region_name=REGION, endpoint_url=emulator.endpoint_url)
     api_function = stack.function_named(API_HANDLER).ref
@@ -92,34 +85,32 @@ def start(api_port: int, emulator_port: int, host: str = "127.0.0.1") -> LocalRu
     return LocalRun(emulator, stack, api, f"http://{host}:{server.server_address[1]}")
 
 
-def _configure_functions(stack: LocalStack, endpoint_url: str) -> None:
+def _configure_functions(stack: LocalStack) -> None:
     """Give the in-process functions their configuration and their execution role's identity.
 
     All functions share one process, so they share one environment: the stack gives them the
     same configuration. Their credentials are a session of the API function's execution role,
     as the Lambda service would hand it over (the emulator's STS backend issues it directly).
     """
-    lambda_client = boto3.client("lambda", region_name=REGION, endpoint_url=endpoint_url)
+    resolver = Resolver(stack)
+    functions = stack.of_type("AWS::Lambda::Function").values()
     environment: dict[str, str] = {}
-    for physical in stack.resources.values():
-        if ":function:" in physical.attributes.get("Arn", ""):
-            configuration = lambda_client.get_function_configuration(FunctionName=physical.ref)
-            environment.update(configuration.get("Environment", {}).get("Variables", {}))
+    for function in functions:
+        environment.update(
+            resolver.resolve(function["Properties"].get("Environment", {}).get("Variables", {}))
+        )
     environment.pop("POWERTOOLS_LOG_LEVEL", None)
     os.environ.update(environment)
 
-    role_arn = lambda_client.get_function_configuration(FunctionName=stack.function_named(API_HANDLER).ref)[
-        "Role"
-    ]
+    api = next(f for f in functions if f["Properties"]["Handler"] == API_HANDLER)
     from local.emulator.server import lambda_execution_credentials
 
-    credentials = lambda_execution_credentials(role_arn)
+    credentials = lambda_execution_credentials(resolver.resolve(api["Properties"]["Role"]))
     os.environ.update(
         AWS_ACCESS_KEY_ID=credentials["AccessKeyId"],
         AWS_SECRET_ACCESS_KEY=credentials["SecretAccessKey"],
         AWS_SESSION_TOKEN=credentials["SessionToken"],
     )
-    assert ACCOUNT in role_arn
 
 
 def _routes(stack: LocalStack) -> list[Route]:

@@ -49,9 +49,6 @@ class LocalStack:
                 return self.resources[logical_id]
         raise KeyError(handler)
 
-    def output(self, name: str) -> str:
-        return str(Resolver(self).resolve(self.template["Outputs"][name]["Value"]))
-
 
 class Resolver:
     """Evaluates the intrinsic functions CDK emits, against the resources created so far."""

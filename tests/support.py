@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-import boto3
+from local.emulator import client_for_account
+from local.http_api import Route, build_event
 
 PLATFORM_ACCOUNT = "123456789012"
 PLATFORM_PRINCIPAL_ARN = "arn:aws:iam::123456789012:role/Skylight-platform-principal"
@@ -15,15 +16,9 @@ CUSTOMER_ACCOUNT = "111111111111"
 OTHER_CUSTOMER_ACCOUNT = "222222222222"
 
 
-def account_client(service: str, account_id: str, **kwargs: Any) -> Any:
-    """A client that acts in another emulated account (the emulator's account header)."""
-    client = boto3.client(service, region_name="us-east-1", **kwargs)
-
-    def add_header(request: Any, **_: Any) -> None:
-        request.headers["x-moto-account-id"] = account_id
-
-    client.meta.events.register("before-sign", add_header)
-    return client
+def account_client(service: str, account_id: str) -> Any:
+    """A client that acts in another emulated account (in-process emulator)."""
+    return client_for_account(service, account_id)
 
 
 def trust_policy(principal: str = PLATFORM_PRINCIPAL_ARN, external_id: str | None = None) -> dict[str, Any]:
@@ -92,41 +87,16 @@ def api_event(
     query: dict[str, str] | None = None,
     raw_body: str | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway HTTP API (payload v2) event, as the JWT authorizer hands it to the function."""
-    request_context: dict[str, Any] = {
-        "accountId": PLATFORM_ACCOUNT,
-        "apiId": "local",
-        "domainName": "localhost",
-        "http": {
-            "method": method,
-            "path": path,
-            "protocol": "HTTP/1.1",
-            "sourceIp": "127.0.0.1",
-            "userAgent": "t",
-        },
-        "requestId": "test-request",
-        "routeKey": f"{method} {path}",
-        "stage": "$default",
-        "time": "21/Nov/2026:00:00:00 +0000",
-        "timeEpoch": 0,
-    }
-    if claims is not None:
-        request_context["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": f"{method} {path}",
-        "rawPath": path,
-        "rawQueryString": urlencode(query or {}),
-        "headers": {"content-type": "application/json"},
-        "requestContext": request_context,
-        "isBase64Encoded": False,
-    }
-    if query:
-        event["queryStringParameters"] = query
-    if raw_body is not None:
-        event["body"] = raw_body
-    elif body is not None:
-        event["body"] = json.dumps(body)
+    """An API Gateway HTTP API (payload v2) event, built as the local API builds it for the function.
+
+    `claims=None` is a request that reached the function without a verified token.
+    """
+    text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else "")
+    url = path + (f"?{urlencode(query)}" if query else "")
+    headers = {"content-type": "application/json"}
+    event = build_event(Route(method, path), {}, method, url, headers, text.encode(), claims or {})
+    if claims is None:
+        del event["requestContext"]["authorizer"]
     return event
 
 

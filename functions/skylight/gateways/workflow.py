@@ -19,13 +19,21 @@ class WorkflowStarter(Protocol):
 class StepFunctionsWorkflowStarter:
     def __init__(self, state_machine_arn: str, region: str, client: Any = None) -> None:
         self._state_machine_arn = state_machine_arn
-        self._client = client or boto3.client("stepfunctions", region_name=region)
+        self._region = region
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        # Created on first start: the workflow's own functions share this wiring but never start one.
+        if self._client is None:
+            self._client = boto3.client("stepfunctions", region_name=self._region)
+        return self._client
 
     def start(self, tenant_id: str, account_id: str, trigger: str) -> str:
         # Names are unique per state machine for 90 days; the suffix keeps repeated triggers apart.
         name = f"{account_id}-{trigger}-{int(time.time())}-{secrets.token_hex(3)}"[:80]
         payload = {"tenant_id": tenant_id, "account_id": account_id, "trigger": trigger}
-        response = self._client.start_execution(
+        response = self.client.start_execution(
             stateMachineArn=self._state_machine_arn, name=name, input=json.dumps(payload)
         )
         return str(response["executionArn"])

@@ -111,12 +111,21 @@ def test_account(services: Services, caller: Caller, account_id: str) -> tuple[A
     return _save_change(services, caller, account_id, record, services.accounts.update, first=account), report
 
 
+def _workflow_caller(tenant_id: str) -> Caller:
+    """The workflow acts for the platform, inside one tenant."""
+    return Caller(tenant_id=tenant_id, subject="workflow", roles=frozenset({"admin"}))
+
+
+def load_active_account(services: Services, tenant_id: str, account_id: str) -> Account:
+    """The workflow's account; NotFound or AccountDisconnected when the cloud must not be called."""
+    return _active_account(services, _workflow_caller(tenant_id), account_id)
+
+
 def revalidate_account(
     services: Services, tenant_id: str, account_id: str
 ) -> tuple[Account, ValidationReport]:
-    """The workflow's validation of an account (no caller: the workflow acts for the platform)."""
-    caller = Caller(tenant_id=tenant_id, subject="workflow", roles=frozenset({"admin"}))
-    return test_account(services, caller, account_id)
+    """The workflow's validation of an account."""
+    return test_account(services, _workflow_caller(tenant_id), account_id)
 
 
 def disconnect_account(services: Services, caller: Caller, account_id: str) -> Account:

@@ -20,7 +20,6 @@ from skylight.models.domain import Access, ValidationReport
 class ParsedCredentials:
     """Credentials checked for shape; `public` is what may be stored and shown, `key` what must be unique."""
 
-    type: str
     public: dict[str, str]
     key: str
 

@@ -29,10 +29,14 @@ def _error_response(error: SkylightError) -> Response[Any]:
     return Response(status_code=error.status, content_type=content_types.APPLICATION_JSON, body=error.body())
 
 
-@app.exception_handler(SkylightError)
-def handle_domain_error(error: SkylightError) -> Response[Any]:
+def _record_refusal(error: SkylightError) -> None:
     logger.info("request refused", extra={"code": error.code, "status": error.status})
     metrics.add_metric(name=f"Error_{error.code}", unit="Count", value=1)
+
+
+@app.exception_handler(SkylightError)
+def handle_domain_error(error: SkylightError) -> Response[Any]:
+    _record_refusal(error)
     return _error_response(error)
 
 
@@ -78,7 +82,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     try:
         caller = authorize(event, get_settings())
     except SkylightError as error:
-        logger.info("request refused", extra={"code": error.code, "status": error.status})
+        _record_refusal(error)
         return {
             "statusCode": error.status,
             "headers": {"Content-Type": content_types.APPLICATION_JSON},

@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from skylight.handlers.api.auth import require_role
+from skylight.models.api import ErrorOut
 from skylight.models.domain import Caller
 from skylight.models.errors import Unauthorized
 
@@ -32,4 +33,7 @@ ERROR_RESPONSES: dict[int, str] = {
 
 def error_responses(*codes: int) -> dict[int, OpenAPIResponse]:
     """OpenAPI descriptions of the errors a route can return."""
-    return {code: {"description": ERROR_RESPONSES[code]} for code in codes}
+    return {
+        code: {"description": ERROR_RESPONSES[code], "content": {"application/json": {"model": ErrorOut}}}
+        for code in codes
+    }

@@ -1,0 +1,101 @@
+"""One module per AWS resource type, found by convention.
+
+A module `<service>_<resource>.py` in this package describes the type `aws.<service>.<resource>`
+and exposes three names:
+
+``RESOURCE``
+    a `ResourceType`: its name, the boto3 service it lists, and whether it is regional or global
+    (global types are listed once per crawl, from the partition's home region).
+``fetch(client) -> Iterator[dict]``
+    yields the raw records of every resource, following every page with the largest page size the
+    API allows. It is dumb on purpose: no retries, no error handling, no budget (the crawler owns
+    those); it raises whatever the client raises.
+``transform(raw, location) -> Resource``
+    pure: turns one raw record into the compact `Resource` that is stored.
+
+The crawler, never a module, fans out over accounts and regions (see `skylight.logic.crawls`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from types import ModuleType
+from typing import Any
+
+from skylight.models.inventory import Resource
+
+
+class Scope(StrEnum):
+    REGIONAL = "regional"
+    GLOBAL = "global"
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    name: str
+    service: str
+    scope: Scope = Scope.REGIONAL
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a listing ran: what `transform` needs to build ARNs and to place the resource."""
+
+    account_id: str
+    region: str
+    partition: str = "aws"
+
+    def arn(self, service: str, resource: str, region: str | None = None) -> str:
+        region = self.region if region is None else region
+        return f"arn:{self.partition}:{service}:{region}:{self.account_id}:{resource}"
+
+
+@dataclass(frozen=True)
+class ResourceModule:
+    """A loaded resource module, checked against the contract above."""
+
+    type: ResourceType
+    fetch: Callable[[Any], Iterator[dict[str, Any]]]
+    transform: Callable[[dict[str, Any], Location], Resource]
+
+
+class ContractError(Exception):
+    """A resource module does not keep the contract."""
+
+
+def load(module: ModuleType) -> ResourceModule:
+    resource_type = getattr(module, "RESOURCE", None)
+    fetch = getattr(module, "fetch", None)
+    transform = getattr(module, "transform", None)
+    short_name = module.__name__.rsplit(".", 1)[-1]
+    if not isinstance(resource_type, ResourceType) or not callable(fetch) or not callable(transform):
+        raise ContractError(f"{module.__name__} must define RESOURCE, fetch and transform")
+    if resource_type.name != "aws." + short_name.replace("_", ".", 1):
+        raise ContractError(f"{module.__name__} must describe aws.{short_name.replace('_', '.', 1)}")
+    return ResourceModule(type=resource_type, fetch=fetch, transform=transform)
+
+
+@lru_cache(maxsize=1)
+def resource_modules() -> tuple[ResourceModule, ...]:
+    """Every resource module of this package, sorted by type name."""
+    modules = [
+        load(importlib.import_module(f"{__name__}.{info.name}"))
+        for info in pkgutil.iter_modules(__path__)
+        if not info.name.startswith("_")
+    ]
+    return tuple(sorted(modules, key=lambda module: module.type.name))
+
+
+def tags_of(pairs: list[dict[str, Any]] | None, key: str = "Key", value: str = "Value") -> dict[str, str]:
+    """AWS's list-of-pairs tags as a plain mapping."""
+    return {str(pair[key]): str(pair.get(value, "")) for pair in pairs or []}
+
+
+def iso(value: Any) -> str | None:
+    """A timestamp from boto3 as ISO 8601 text (stored and hashed as text)."""
+    return value.isoformat() if value is not None else None

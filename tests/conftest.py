@@ -14,6 +14,8 @@ os.environ.update(
     TABLE_NAME="skylight-test",
     PLATFORM_PRINCIPAL_ARN="arn:aws:iam::123456789012:role/Skylight-platform-principal",
     STATE_MACHINE_ARN="arn:aws:states:us-east-1:123456789012:stateMachine:skylight-account",
+    SCHEDULE_GROUP_NAME="skylight-test-schedules",
+    SCHEDULER_ROLE_ARN="arn:aws:iam::123456789012:role/skylight-test-scheduler",
     POWERTOOLS_SERVICE_NAME="skylight",
     POWERTOOLS_METRICS_NAMESPACE="Skylight",
     POWERTOOLS_TRACE_DISABLED="true",

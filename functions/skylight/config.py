@@ -20,6 +20,7 @@ class Settings:
     region: str
     state_machine_arn: str
     schedule_group_name: str
+    scheduler_role_arn: str
     tenant_claim: str
     roles_claim: str
     retention_days: int
@@ -45,6 +46,7 @@ def get_settings() -> Settings:
         region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
         state_machine_arn=env.get("STATE_MACHINE_ARN", ""),
         schedule_group_name=env.get("SCHEDULE_GROUP_NAME", "skylight"),
+        scheduler_role_arn=env.get("SCHEDULER_ROLE_ARN", ""),
         tenant_claim=env.get("TENANT_CLAIM", "tenant_id"),
         roles_claim=env.get("ROLES_CLAIM", "roles"),
         retention_days=int(env.get("RETENTION_DAYS", "30")),

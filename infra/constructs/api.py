@@ -29,6 +29,12 @@ ROUTES: tuple[tuple[apigwv2.HttpMethod, str], ...] = (
     (HttpMethod.PATCH, "/v1/accounts/{id}"),
     (HttpMethod.DELETE, "/v1/accounts/{id}"),
     (HttpMethod.POST, "/v1/accounts/{id}/test"),
+    (HttpMethod.POST, "/v1/accounts/{id}/crawls"),
+    (HttpMethod.GET, "/v1/accounts/{id}/crawls"),
+    (HttpMethod.GET, "/v1/accounts/{id}/crawls/{crawl_id}"),
+    (HttpMethod.GET, "/v1/accounts/{id}/inventory"),
+    (HttpMethod.GET, "/v1/accounts/{id}/health"),
+    (HttpMethod.GET, "/v1/inventory/summary"),
 )
 
 # Default-route throttling of the stage (requests per second; burst = bucket size).

@@ -17,6 +17,7 @@ from skylight.providers import base as provider_registry
 from tests.support import PLATFORM_PRINCIPAL_ARN, LambdaContext, api_event
 
 TABLE = "skylight-test"
+SCHEDULE_GROUP = "skylight-test-schedules"
 
 
 def create_table(name: str = TABLE) -> None:
@@ -62,6 +63,7 @@ def aws() -> Iterator[None]:
     with mock_aws():
         create_table()
         create_platform_principal()
+        boto3.client("scheduler", region_name="us-east-1").create_schedule_group(Name=SCHEDULE_GROUP)
         yield
     reset_caches()
 

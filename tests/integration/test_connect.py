@@ -46,7 +46,9 @@ def test_a_correct_role_connects_and_reports_every_step(api):
     assert all(s["duration_ms"] >= 0 for s in account["steps"])
     assert account["permissions"]["missing"] == []
     assert "ec2:DescribeInstances" in account["permissions"]["granted"]
-    assert api("GET", f"/v1/accounts/{account['id']}") == (200, account)
+    status, shown = api("GET", f"/v1/accounts/{account['id']}")
+    assert (status, {key: shown[key] for key in account}) == (200, account)
+    assert shown["inventory_summary"]["total"] == 0
 
 
 def test_a_wrong_external_id_is_access_denied_with_the_likely_causes_and_nothing_is_stored(api):

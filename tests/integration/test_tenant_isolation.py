@@ -19,6 +19,11 @@ ROUTES = [
     ("PATCH", "/v1/accounts/{id}", {"name": "mine now"}),
     ("POST", "/v1/accounts/{id}/test", None),
     ("DELETE", "/v1/accounts/{id}", None),
+    ("POST", "/v1/accounts/{id}/crawls", None),
+    ("GET", "/v1/accounts/{id}/crawls", None),
+    ("GET", "/v1/accounts/{id}/crawls/20261122T000000000000Z-abcdef", None),
+    ("GET", "/v1/accounts/{id}/inventory", None),
+    ("GET", "/v1/accounts/{id}/health", None),
 ]
 
 
@@ -26,7 +31,8 @@ ROUTES = [
 def test_another_tenants_account_is_not_found(api, account_of_a, method, path, body):
     status, error = api(method, path.format(id=account_of_a["id"]), body, tenant="tenant-b")
     assert (status, error["error"]["code"]) == (404, "not_found")
-    assert api("GET", f"/v1/accounts/{account_of_a['id']}")[1] == account_of_a  # untouched
+    shown = api("GET", f"/v1/accounts/{account_of_a['id']}")[1]
+    assert {key: shown[key] for key in account_of_a} == account_of_a  # untouched
 
 
 def test_another_tenant_lists_nothing_even_with_a_cursor_from_tenant_a(api, account_of_a):

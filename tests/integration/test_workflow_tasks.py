@@ -14,19 +14,25 @@ def payload(account_id, tenant="tenant-a"):
     return {"tenant_id": tenant, "account_id": account_id, "trigger": "connect"}
 
 
-def test_connect_task_passes_identifiers_and_the_provider_on(connected):
+def test_begin_task_takes_the_crawl_lock_and_passes_identifiers_on(connected):
     account, _ = connected
-    result = tasks.connect_account(payload(account["id"]), LambdaContext())
-    assert result == payload(account["id"]) | {"provider": "aws"}
+    result = tasks.begin_crawl(payload(account["id"]), LambdaContext())
+    assert result == payload(account["id"]) | {
+        "provider": "aws",
+        "crawl_id": result["crawl_id"],
+        "already_running": False,
+    }
+    again = tasks.begin_crawl(payload(account["id"]), LambdaContext())
+    assert (again["crawl_id"], again["already_running"]) == (result["crawl_id"], True)
 
 
-def test_connect_task_refuses_a_disconnected_or_foreign_account(api, connected):
+def test_begin_task_refuses_a_disconnected_or_foreign_account(api, connected):
     account, _ = connected
     with pytest.raises(tasks.AccountDisconnected):
-        tasks.connect_account(payload(account["id"], tenant="tenant-b"), LambdaContext())
+        tasks.begin_crawl(payload(account["id"], tenant="tenant-b"), LambdaContext())
     api("DELETE", f"/v1/accounts/{account['id']}")
     with pytest.raises(tasks.AccountDisconnected):
-        tasks.connect_account(payload(account["id"]), LambdaContext())
+        tasks.begin_crawl(payload(account["id"]), LambdaContext())
     with pytest.raises(tasks.AccountDisconnected):
         tasks.validate_account(payload(account["id"]), LambdaContext())
 
@@ -47,4 +53,4 @@ def test_validate_task_records_the_outcome_on_the_account(api, connected):
 
 def test_malformed_workflow_input_fails_loudly():
     with pytest.raises(ValueError):
-        tasks.connect_account({"account_id": "x"}, LambdaContext())
+        tasks.begin_crawl({"account_id": "x"}, LambdaContext())

@@ -24,5 +24,11 @@ def test_every_route_is_documented_with_its_errors():
         ("PATCH", "/v1/accounts/{account_id}"),
         ("DELETE", "/v1/accounts/{account_id}"),
         ("POST", "/v1/accounts/{account_id}/test"),
+        ("POST", "/v1/accounts/{account_id}/crawls"),
+        ("GET", "/v1/accounts/{account_id}/crawls"),
+        ("GET", "/v1/accounts/{account_id}/crawls/{crawl_id}"),
+        ("GET", "/v1/accounts/{account_id}/inventory"),
+        ("GET", "/v1/accounts/{account_id}/health"),
+        ("GET", "/v1/inventory/summary"),
     }
     assert "401" in document["paths"]["/v1/accounts"]["get"]["responses"]

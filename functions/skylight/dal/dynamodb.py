@@ -16,6 +16,7 @@ from typing import Any
 
 from pynamodb.attributes import (
     JSONAttribute,
+    NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -27,7 +28,15 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from skylight.dal.base import ConcurrentUpdate, Page
-from skylight.models.domain import Access, Account, AccountStatus, Permissions, Tenant, ValidationStep
+from skylight.models.domain import (
+    DEFAULT_CRAWL_INTERVAL_MINUTES,
+    Access,
+    Account,
+    AccountStatus,
+    Permissions,
+    Tenant,
+    ValidationStep,
+)
 from skylight.models.errors import AlreadyConnected, InvalidRequest
 
 ACCOUNT_PREFIX = "ACCOUNT#"
@@ -76,6 +85,7 @@ class AccountItem(_Item):
     disconnected_at = UTCDateTimeAttribute(null=True)
     retained_until = UTCDateTimeAttribute(null=True)
     ttl = TTLAttribute(null=True)
+    crawl_interval_minutes = NumberAttribute(null=True)
     version = VersionAttribute()
 
 
@@ -84,7 +94,11 @@ _MODELS: tuple[type[_Item], ...] = (TenantItem, ConnectionGuardItem, AccountItem
 
 def bind_table(table_name: str, region: str) -> None:
     """Point every item model at the deployment's table (read from settings at start-up)."""
-    for model in _MODELS:
+    bind_models(_MODELS, table_name, region)
+
+
+def bind_models(models: tuple[type[_Item], ...], table_name: str, region: str) -> None:
+    for model in models:
         if model.Meta.table_name != table_name or getattr(model.Meta, "region", None) != region:
             model.Meta.table_name = table_name
             model.Meta.region = region  # type: ignore[attr-defined]
@@ -227,6 +241,7 @@ def _to_item(account: Account) -> AccountItem:
         disconnected_at=account.disconnected_at,
         retained_until=account.retained_until,
         ttl=account.retained_until,
+        crawl_interval_minutes=account.crawl_interval_minutes,
     )
     if account.version:
         item.version = account.version  # PynamoDB checks and increments it on save
@@ -253,6 +268,7 @@ def _to_account(tenant_id: str, item: AccountItem) -> Account:
         last_validation_result=item.last_validation_result,
         disconnected_at=item.disconnected_at,
         retained_until=item.retained_until,
+        crawl_interval_minutes=int(item.crawl_interval_minutes or DEFAULT_CRAWL_INTERVAL_MINUTES),
         version=item.version or 0,
     )
 

@@ -11,8 +11,8 @@ import boto3
 
 
 class WorkflowStarter(Protocol):
-    def start(self, tenant_id: str, account_id: str, trigger: str) -> str:
-        """Start the account's workflow; return the execution id."""
+    def start(self, tenant_id: str, account_id: str, trigger: str, crawl_id: str | None = None) -> str:
+        """Start the account's workflow (adopting a crawl already begun); return the execution id."""
         ...
 
 
@@ -29,10 +29,12 @@ class StepFunctionsWorkflowStarter:
             self._client = boto3.client("stepfunctions", region_name=self._region)
         return self._client
 
-    def start(self, tenant_id: str, account_id: str, trigger: str) -> str:
+    def start(self, tenant_id: str, account_id: str, trigger: str, crawl_id: str | None = None) -> str:
         # Names are unique per state machine for 90 days; the suffix keeps repeated triggers apart.
         name = f"{account_id}-{trigger}-{int(time.time())}-{secrets.token_hex(3)}"[:80]
         payload = {"tenant_id": tenant_id, "account_id": account_id, "trigger": trigger}
+        if crawl_id is not None:
+            payload["crawl_id"] = crawl_id
         response = self.client.start_execution(
             stateMachineArn=self._state_machine_arn, name=name, input=json.dumps(payload)
         )

@@ -7,6 +7,8 @@ from functools import lru_cache
 
 from skylight.config import get_settings
 from skylight.dal.dynamodb import DynamoAccountRepository, DynamoTenantRepository
+from skylight.dal.dynamodb_inventory import DynamoCrawlRepository, DynamoInventoryRepository
+from skylight.gateways.schedules import EventBridgeCrawlScheduler
 from skylight.gateways.workflow import StepFunctionsWorkflowStarter
 from skylight.logic.services import Services
 
@@ -18,5 +20,13 @@ def services() -> Services:
         tenants=DynamoTenantRepository(settings.table_name, settings.region),
         accounts=DynamoAccountRepository(settings.table_name, settings.region),
         workflow=StepFunctionsWorkflowStarter(settings.state_machine_arn, settings.region),
+        inventory=DynamoInventoryRepository(settings.table_name, settings.region),
+        crawls=DynamoCrawlRepository(settings.table_name, settings.region),
+        schedules=EventBridgeCrawlScheduler(
+            settings.schedule_group_name,
+            settings.state_machine_arn,
+            settings.scheduler_role_arn,
+            settings.region,
+        ),
         retention=timedelta(days=settings.retention_days),
     )

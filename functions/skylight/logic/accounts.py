@@ -1,4 +1,4 @@
-"""Use cases on connected accounts: connect, list, read, rename, test, disconnect."""
+"""Use cases on connected accounts: connect, list, read, update, test, disconnect."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from skylight.dal.base import ConcurrentUpdate, Page
 from skylight.logic.services import Services
 from skylight.logic.tenants import tenant_context
 from skylight.models.domain import (
+    DEFAULT_CRAWL_INTERVAL_MINUTES,
     Access,
     Account,
     AccountStatus,
@@ -42,8 +43,9 @@ def connect_account(
     name: str,
     access: Access,
     credentials: dict[str, Any],
+    crawl_interval_minutes: int = DEFAULT_CRAWL_INTERVAL_MINUTES,
 ) -> Account:
-    """Validate a new connection synchronously and store it only if it works."""
+    """Validate a new connection synchronously and store it only if it works; schedule its crawls."""
     provider = services.provider(provider_name)
     parsed = _parse(provider, credentials)
     connection_key = f"{provider.name}:{parsed.key}:{access.value}"
@@ -64,10 +66,12 @@ def connect_account(
         connection_key=connection_key,
         connected_at=now,
         updated_at=now,
+        crawl_interval_minutes=crawl_interval_minutes,
         **_validation_fields(report, now),
     )
     services.accounts.create(account)
     logger.info("account connected", extra={"account_id": account.id, "provider": provider.name})
+    _schedule_crawls(services, account)
     _start_workflow(services, account, "connect")
     return account
 
@@ -84,11 +88,27 @@ def get_account(services: Services, caller: Caller, account_id: str) -> Account:
     return account
 
 
-def rename_account(services: Services, caller: Caller, account_id: str, name: str) -> Account:
-    def rename(account: Account) -> Account:
-        return require_active(account).model_copy(update={"name": name, "updated_at": services.clock()})
+def update_account(
+    services: Services,
+    caller: Caller,
+    account_id: str,
+    name: str | None = None,
+    crawl_interval_minutes: int | None = None,
+) -> Account:
+    """Rename the account and/or change how often it is crawled (its schedule follows)."""
+    changes: dict[str, Any] = {}
+    if name is not None:
+        changes["name"] = name
+    if crawl_interval_minutes is not None:
+        changes["crawl_interval_minutes"] = crawl_interval_minutes
 
-    return _save_change(services, caller, account_id, rename, services.accounts.update)
+    def update(account: Account) -> Account:
+        return require_active(account).model_copy(update={**changes, "updated_at": services.clock()})
+
+    account = _save_change(services, caller, account_id, update, services.accounts.update)
+    if crawl_interval_minutes is not None:
+        services.schedules.ensure(account.tenant_id, account.id, account.crawl_interval_minutes)
+    return account
 
 
 def test_account(services: Services, caller: Caller, account_id: str) -> tuple[Account, ValidationReport]:
@@ -145,6 +165,9 @@ def disconnect_account(services: Services, caller: Caller, account_id: str) -> A
         )
 
     account = _save_change(services, caller, account_id, disconnect, services.accounts.disconnect)
+    # The account is already disconnected for every crawl step (each checks before calling the cloud);
+    # the schedule goes too, so nothing is started for it any more.
+    services.schedules.delete(account.id)
     logger.info("account disconnected", extra={"account_id": account.id})
     return account
 
@@ -225,6 +248,14 @@ def _validation_fields(report: ValidationReport, now: datetime) -> dict[str, Any
             permissions=report.permissions,
         )
     return fields
+
+
+def _schedule_crawls(services: Services, account: Account) -> None:
+    # Like the first crawl: the account works without it, and the next update re-creates it.
+    try:
+        services.schedules.ensure(account.tenant_id, account.id, account.crawl_interval_minutes)
+    except Exception:
+        logger.exception("could not create the crawl schedule", extra={"account_id": account.id})
 
 
 def _start_workflow(services: Services, account: Account, trigger: str) -> None:

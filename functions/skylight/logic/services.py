@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from skylight.dal.base import AccountRepository, TenantRepository
+from skylight.dal.inventory import CrawlRepository, InventoryRepository
+from skylight.gateways.schedules import CrawlScheduler
 from skylight.gateways.workflow import WorkflowStarter
 from skylight.providers.base import CloudProvider, get_provider
 
@@ -20,6 +22,9 @@ class Services:
     tenants: TenantRepository
     accounts: AccountRepository
     workflow: WorkflowStarter
+    inventory: InventoryRepository
+    crawls: CrawlRepository
+    schedules: CrawlScheduler
     provider: Callable[[str], CloudProvider] = get_provider
     clock: Callable[[], datetime] = field(default=utc_now)
     retention: timedelta = timedelta(days=30)

@@ -5,9 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from skylight.models.domain import Access, Account, AccountStatus, ValidationStep
+from skylight.models.domain import (
+    DEFAULT_CRAWL_INTERVAL_MINUTES,
+    MAX_CRAWL_INTERVAL_MINUTES,
+    MIN_CRAWL_INTERVAL_MINUTES,
+    Access,
+    Account,
+    AccountStatus,
+    ValidationStep,
+)
+from skylight.models.inventory import Crawl
 
 # 1-64 printable characters: no control characters, no leading or trailing blanks.
 AccountName = Annotated[
@@ -27,6 +36,16 @@ class RoleCredentialsIn(_Strict):
     role_arn: str = Field(max_length=2048, description="arn:<partition>:iam::<account>:role/<path/name>")
 
 
+CrawlInterval = Annotated[
+    int,
+    Field(
+        ge=MIN_CRAWL_INTERVAL_MINUTES,
+        le=MAX_CRAWL_INTERVAL_MINUTES,
+        description="Minutes between scheduled crawls (15 minutes to 7 days)",
+    ),
+]
+
+
 class ConnectAccountRequest(_Strict):
     """`provider` selects the cloud; today `aws` with a cross-account role."""
 
@@ -34,10 +53,20 @@ class ConnectAccountRequest(_Strict):
     name: AccountName
     access: Access = Access.READ_ONLY
     credentials: RoleCredentialsIn
+    crawl_interval_minutes: CrawlInterval = DEFAULT_CRAWL_INTERVAL_MINUTES
 
 
-class RenameAccountRequest(_Strict):
-    name: AccountName
+class UpdateAccountRequest(_Strict):
+    """Rename the account and/or change its crawl schedule; at least one field."""
+
+    name: AccountName | None = None
+    crawl_interval_minutes: CrawlInterval | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> UpdateAccountRequest:
+        if self.name is None and self.crawl_interval_minutes is None:
+            raise ValueError("give name and/or crawl_interval_minutes")
+        return self
 
 
 class PermissionCheckOut(BaseModel):
@@ -71,6 +100,7 @@ class AccountOut(BaseModel):
     last_validation_result: str | None
     disconnected_at: datetime | None
     retained_until: datetime | None
+    crawl_interval_minutes: int
     steps: list[ValidationStep]
 
     @classmethod
@@ -113,3 +143,141 @@ class ErrorDetail(BaseModel):
 
 class ErrorOut(BaseModel):
     error: ErrorDetail
+
+
+class InventorySummaryOut(BaseModel):
+    total: int
+    by_type: dict[str, int]
+    by_region: dict[str, int]
+
+
+class CrawlBriefOut(BaseModel):
+    id: str
+    status: str
+    trigger: str
+    started_at: datetime
+    finished_at: datetime | None
+    resources: int
+    errors: int
+
+
+class HealthSummaryOut(BaseModel):
+    state: str = Field(
+        description="healthy, degraded (stale data or permission gaps), failing, never_crawled, disconnected"
+    )
+    last_successful_crawl_at: datetime | None
+    last_crawl: CrawlBriefOut | None
+    stale: int
+    errors: int
+    permission_gaps: int
+    throttles: int
+
+
+class AccountDetailOut(AccountOut):
+    inventory_summary: InventorySummaryOut
+    health: HealthSummaryOut
+
+
+class StaleSegmentOut(BaseModel):
+    region: str
+    type: str
+    last_success_at: datetime | None
+    error_code: str | None
+
+
+class ListingErrorOut(BaseModel):
+    region: str
+    service: str
+    type: str
+    code: str
+    message: str
+    at: datetime
+
+
+class ThrottlesOut(BaseModel):
+    total: int
+    by_region_service: dict[str, int] = Field(description="key: '<region>|<service>'")
+
+
+class HealthOut(BaseModel):
+    state: str
+    account_status: AccountStatus
+    last_validated_at: datetime | None
+    last_validation_result: str | None
+    last_successful_crawl_at: datetime | None
+    last_crawl: CrawlBriefOut | None
+    errors: list[ListingErrorOut] = Field(description="per (region, service): the provider's code and time")
+    stale: list[StaleSegmentOut] = Field(description="(region, type) pairs with items from an older crawl")
+    permission_gaps: list[str]
+    throttles: ThrottlesOut
+
+
+class CrawlStartedOut(BaseModel):
+    id: str
+    status: str
+
+
+class RegionProgressOut(BaseModel):
+    status: str
+    types_total: int
+    types_done: int
+    resources: int
+    api_calls: int
+    throttles: int
+    errors: int
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class CrawlOut(BaseModel):
+    id: str
+    status: str
+    trigger: str
+    started_at: datetime
+    finished_at: datetime | None
+    resources: int
+    counts_by_type: dict[str, int]
+    api_calls: int
+    throttles: int
+    errors: list[ListingErrorOut]
+    failure: str | None
+    regions: dict[str, RegionProgressOut]
+
+    @classmethod
+    def of(cls, crawl: Crawl) -> CrawlOut:
+        return cls.model_validate(crawl.model_dump(include=set(cls.model_fields)))
+
+
+class CrawlListOut(BaseModel):
+    items: list[CrawlOut]
+    next_cursor: str | None
+
+
+class ResourceOut(BaseModel):
+    id: str
+    type: str
+    region: str
+    name: str | None
+    attributes: dict[str, Any]
+    tags: dict[str, str]
+
+
+class ResourceListOut(BaseModel):
+    items: list[ResourceOut]
+    next_cursor: str | None
+
+
+class AccountTotalsOut(BaseModel):
+    account_id: str
+    name: str
+    status: str
+    total: int
+    last_successful_crawl_at: datetime | None
+
+
+class TenantInventorySummaryOut(BaseModel):
+    accounts: int
+    total: int
+    by_type: dict[str, int]
+    by_region: dict[str, int]
+    by_account: list[AccountTotalsOut]

@@ -8,6 +8,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+# Crawl schedules: every 6 hours unless the tenant asks otherwise, never more often than every 15 minutes.
+DEFAULT_CRAWL_INTERVAL_MINUTES = 360
+MIN_CRAWL_INTERVAL_MINUTES = 15
+MAX_CRAWL_INTERVAL_MINUTES = 7 * 24 * 60
+
 
 class Access(StrEnum):
     READ_ONLY = "read_only"
@@ -126,4 +131,5 @@ class Account(BaseModel):
     steps: list[ValidationStep] = Field(default_factory=list)
     disconnected_at: datetime | None = None
     retained_until: datetime | None = None
+    crawl_interval_minutes: int = DEFAULT_CRAWL_INTERVAL_MINUTES
     version: int = 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -23,3 +25,148 @@ class Resource(BaseModel):
         """Changes exactly when something shown about the resource changes."""
         document = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
         return hashlib.blake2b(document.encode(), digest_size=12).hexdigest()
+
+
+class CrawlStatus(StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    PARTIAL = "partial"
+    FAILED = "failed"
+
+
+GLOBAL_SEGMENT = "global"
+
+
+class ListingError(BaseModel):
+    """Why one (region, type) listing failed: the provider's own code and message."""
+
+    region: str
+    service: str
+    type: str
+    code: str
+    message: str
+    at: datetime
+
+
+class TypeListing(BaseModel):
+    """The outcome of listing one resource type in one region (or once, for global types)."""
+
+    type: str
+    service: str
+    resources: list[Resource] | None = Field(description="None when the listing failed")
+    api_calls: int = 0
+    pages: int = Field(0, description="The longest chain of calls that had to run one after another")
+    throttles: int = 0
+    error: ListingError | None = None
+
+
+class WriteStats(BaseModel):
+    """What committing listings wrote to storage (DynamoDB write units for resource items only)."""
+
+    puts: int = 0
+    deletes: int = 0
+    unchanged: int = 0
+    write_units: int = 0
+
+    def __add__(self, other: WriteStats) -> WriteStats:
+        return WriteStats(
+            puts=self.puts + other.puts,
+            deletes=self.deletes + other.deletes,
+            unchanged=self.unchanged + other.unchanged,
+            write_units=self.write_units + other.write_units,
+        )
+
+
+class TypeOutcome(BaseModel):
+    """What listing one type in one region gave, as recorded for the crawl's summary (no resources)."""
+
+    service: str = ""
+    count: int = 0
+    by_region: dict[str, int] = Field(default_factory=dict)
+    api_calls: int = 0
+    pages: int = 0
+    throttles: int = 0
+    error: ListingError | None = None
+
+
+class RegionProgress(BaseModel):
+    """How far the crawl of one region (or of the global types) has come."""
+
+    status: str = "pending"  # pending, running, succeeded, partial, failed, skipped
+    outcomes: dict[str, TypeOutcome] = Field(default_factory=dict, description="by resource type")
+    types_total: int = 0
+    types_done: int = 0
+    resources: int = 0
+    api_calls: int = 0
+    throttles: int = 0
+    errors: int = 0
+    writes: WriteStats = Field(default_factory=WriteStats)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class Crawl(BaseModel):
+    """One crawl of one account: its progress per region and its outcome."""
+
+    id: str
+    tenant_id: str
+    account_id: str
+    trigger: str
+    status: CrawlStatus = CrawlStatus.RUNNING
+    started_at: datetime
+    finished_at: datetime | None = None
+    regions: dict[str, RegionProgress] = Field(default_factory=dict)
+    resources: int = 0
+    counts_by_type: dict[str, int] = Field(default_factory=dict)
+    api_calls: int = 0
+    throttles: int = 0
+    writes: WriteStats = Field(default_factory=WriteStats)
+    errors: list[ListingError] = Field(default_factory=list)
+    failure: str | None = Field(default=None, description="Why the whole crawl failed, when it did")
+
+
+class Segment(BaseModel):
+    """What is known of one (region, type): counts from the last good listing, and its freshness."""
+
+    count: int = 0
+    by_region: dict[str, int] = Field(default_factory=dict)
+    last_success_at: datetime | None = None
+    stale: bool = False
+    error: ListingError | None = None
+    throttles: int = 0
+
+
+class InventorySummary(BaseModel):
+    """Per account: totals by type and by region, and what the last crawls did."""
+
+    tenant_id: str
+    account_id: str
+    segments: dict[str, Segment] = Field(default_factory=dict, description="key: '<region>|<type>'")
+    last_crawl_id: str | None = None
+    last_crawl_status: CrawlStatus | None = None
+    last_crawl_at: datetime | None = None
+    last_successful_crawl_at: datetime | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(segment.count for segment in self.segments.values())
+
+    @property
+    def by_type(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for key, segment in self.segments.items():
+            resource_type = key.split("|", 1)[1]
+            totals[resource_type] = totals.get(resource_type, 0) + segment.count
+        return dict(sorted(totals.items()))
+
+    @property
+    def by_region(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for segment in self.segments.values():
+            for region, count in segment.by_region.items():
+                totals[region] = totals.get(region, 0) + count
+        return dict(sorted(totals.items()))
+
+
+def segment_key(region: str, resource_type: str) -> str:
+    return f"{region}|{resource_type}"

@@ -9,11 +9,13 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from skylight.models.domain import Access, ValidationReport
+from skylight.models.domain import Access, Account, ValidationReport
+from skylight.models.inventory import TypeListing
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,24 @@ class CloudProvider(ABC):
     @abstractmethod
     def onboarding_kit(self, tenant: TenantContext) -> dict[str, Any]:
         """What a tenant needs to set up its side of the connection."""
+
+    @abstractmethod
+    def crawl_plan(self, account: Account, tenant: TenantContext) -> list[str]:
+        """The regions a crawl of `account` covers (the enabled ones), plus `global` for global types."""
+
+    @abstractmethod
+    def resource_types(self, region: str) -> list[str]:
+        """The resource types a crawl lists in `region`."""
+
+    @abstractmethod
+    def crawl_region(
+        self,
+        account: Account,
+        tenant: TenantContext,
+        region: str,
+        on_listed: Callable[[TypeListing], None] | None = None,
+    ) -> list[TypeListing]:
+        """List every resource type of one region; a type that fails carries its error instead."""
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from skylight.config import get_settings
 from skylight.handlers.api.auth import authorize
-from skylight.handlers.api.routes import accounts, onboarding
+from skylight.handlers.api.routes import accounts, inventory, onboarding
 from skylight.models.errors import InvalidRequest, NotFound, SkylightError
 
 logger = Logger()
@@ -23,6 +23,7 @@ metrics = Metrics()
 app = APIGatewayHttpResolver(enable_validation=True)
 app.include_router(onboarding.router)
 app.include_router(accounts.router)
+app.include_router(inventory.router)
 
 
 def _error_response(error: SkylightError) -> Response[Any]:

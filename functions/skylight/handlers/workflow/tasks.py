@@ -1,7 +1,8 @@
 """Step Functions tasks of the account workflow: thin wrappers around one logic call each.
 
-Payloads carry identifiers and outcomes only (see `skylight.models.workflow`). Errors are raised
-with stable class names so the state machine can Catch them by name.
+Begin -> Validate -> IsConnected -> Plan -> CrawlRegions (Map: CrawlRegion) -> Finish.
+Payloads carry identifiers and counts only (see `skylight.models.workflow`). Errors are raised with
+stable class names so the state machine can Catch them by name.
 """
 
 from __future__ import annotations
@@ -14,9 +15,19 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from skylight.handlers.dependencies import services
-from skylight.logic import accounts
+from skylight.logic import accounts, crawls
 from skylight.models import errors
-from skylight.models.workflow import AccountWorkflowInput, ConnectOutput, ValidateOutput
+from skylight.models.workflow import (
+    AccountWorkflowInput,
+    BeginOutput,
+    CrawlInput,
+    FinishInput,
+    FinishOutput,
+    PlanOutput,
+    RegionInput,
+    RegionOutput,
+    ValidateOutput,
+)
 
 logger = Logger()
 tracer = Tracer()
@@ -28,24 +39,33 @@ class AccountDisconnected(Exception):
 
 
 @contextmanager
-def _stop_if_gone(payload: AccountWorkflowInput) -> Iterator[None]:
+def _stop_if_gone(account_id: str) -> Iterator[None]:
     """Turn "no such account" and "disconnected" into the one error the state machine catches."""
     try:
         yield
     except (errors.AccountDisconnected, errors.NotFound) as error:
-        raise AccountDisconnected(payload.account_id) from error
+        raise AccountDisconnected(account_id) from error
 
 
 @logger.inject_lambda_context(log_event=False)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def connect_account(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Load the account and refuse to go on if it is no longer connected."""
+def begin_crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Refuse a disconnected account; take the account's crawl lock (or adopt the API's crawl)."""
     payload = AccountWorkflowInput.model_validate(event)
     logger.append_keys(account_id=payload.account_id)
-    with _stop_if_gone(payload):
-        account = accounts.load_active_account(services(), payload.tenant_id, payload.account_id)
-    return ConnectOutput(**payload.model_dump(), provider=account.provider).model_dump()
+    with _stop_if_gone(payload.account_id):
+        account, crawl, started = crawls.begin_crawl(
+            services(), payload.tenant_id, payload.account_id, payload.trigger, payload.crawl_id
+        )
+    return BeginOutput(
+        tenant_id=payload.tenant_id,
+        account_id=payload.account_id,
+        trigger=payload.trigger,
+        crawl_id=crawl.id,
+        provider=account.provider,
+        already_running=not started,
+    ).model_dump()
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -55,7 +75,7 @@ def validate_account(event: dict[str, Any], context: LambdaContext) -> dict[str,
     """Validate the connection again and record the outcome on the account."""
     payload = AccountWorkflowInput.model_validate(event)
     logger.append_keys(account_id=payload.account_id)
-    with _stop_if_gone(payload):
+    with _stop_if_gone(payload.account_id):
         account, report = accounts.revalidate_account(services(), payload.tenant_id, payload.account_id)
     metrics.add_metric(name="AccountValidated", unit="Count", value=1)
     return ValidateOutput(
@@ -64,3 +84,47 @@ def validate_account(event: dict[str, Any], context: LambdaContext) -> dict[str,
         result=report.result,
         status=account.status,
     ).model_dump(mode="json")
+
+
+@logger.inject_lambda_context(log_event=False)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def plan_crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Discover the account's enabled regions; the Map fans out over them."""
+    payload = CrawlInput.model_validate(event)
+    logger.append_keys(account_id=payload.account_id, crawl_id=payload.crawl_id)
+    with _stop_if_gone(payload.account_id):
+        regions = crawls.plan_crawl(services(), payload.tenant_id, payload.account_id, payload.crawl_id)
+    return PlanOutput(regions=regions).model_dump()
+
+
+@logger.inject_lambda_context(log_event=False)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def crawl_region(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """List one region of the account and commit what changed."""
+    payload = RegionInput.model_validate(event)
+    logger.append_keys(account_id=payload.account_id, crawl_id=payload.crawl_id, region=payload.region)
+    with _stop_if_gone(payload.account_id):
+        progress = crawls.crawl_region(
+            services(), payload.tenant_id, payload.account_id, payload.crawl_id, payload.region
+        )
+    metrics.add_metric(name="ResourcesListed", unit="Count", value=progress.resources)
+    metrics.add_metric(name="ProviderThrottles", unit="Count", value=progress.throttles)
+    metrics.add_metric(name="ListingErrors", unit="Count", value=progress.errors)
+    output = RegionOutput(region=payload.region, status=progress.status, resources=progress.resources)
+    return output.model_dump()
+
+
+@logger.inject_lambda_context(log_event=False)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def finish_crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Total the regions, update the account's summary and health, release the crawl lock."""
+    payload = FinishInput.model_validate(event)
+    logger.append_keys(account_id=payload.account_id, crawl_id=payload.crawl_id)
+    crawl = crawls.finish_crawl(
+        services(), payload.tenant_id, payload.account_id, payload.crawl_id, payload.failure
+    )
+    metrics.add_metric(name=f"Crawl{crawl.status.value.capitalize()}", unit="Count", value=1)
+    return FinishOutput(crawl_id=crawl.id, status=crawl.status.value, resources=crawl.resources).model_dump()

@@ -91,6 +91,8 @@ class CustomerAccount(Protocol):
 
     def role_trust_policy(self, role_name: str) -> Any: ...
 
+    def enabled_regions(self) -> list[str]: ...
+
 
 class AwsGateway(Protocol):
     def assume_role(
@@ -103,6 +105,16 @@ class AwsGateway(Protocol):
         """Ready-made clients for `services`, so that the calls that follow can all start at once."""
         ...
 
+    def regional_clients(
+        self,
+        credentials: TemporaryCredentials,
+        region: str,
+        services: Iterable[str],
+        hooks: Iterable[tuple[str, Callable[..., Any]]] = (),
+    ) -> dict[str, Any]:
+        """boto3 clients for listing one region, with `hooks` seeing every call first."""
+        ...
+
 
 _CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 2},
@@ -110,6 +122,17 @@ _CLIENT_CONFIG = Config(
     read_timeout=10,
     max_pool_connections=20,
 )
+# Crawls may wait a little longer and retry throttles a few more times, with jittered backoff;
+# `adaptive` mode would not help, its rate limiter lives in one process.
+_CRAWL_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 5},
+    connect_timeout=5,
+    read_timeout=30,
+    max_pool_connections=32,
+    tcp_keepalive=True,
+)
+# Regions that are on without opting in; `OptInStatus` says the same for the ones AWS reports.
+ENABLED_OPT_IN_STATUSES = frozenset({"opt-in-not-required", "opted-in"})
 
 
 class Boto3AwsGateway:
@@ -175,6 +198,33 @@ class Boto3AwsGateway:
             }
         return Boto3CustomerAccount(clients)
 
+    def regional_clients(
+        self,
+        credentials: TemporaryCredentials,
+        region: str,
+        services: Iterable[str],
+        hooks: Iterable[tuple[str, Callable[..., Any]]] = (),
+    ) -> dict[str, Any]:
+        hooks = tuple(hooks)
+        with self._client_lock:
+            clients = {
+                service: self._session.client(
+                    service,
+                    region_name=region,
+                    aws_access_key_id=credentials.access_key_id,
+                    aws_secret_access_key=credentials.secret_access_key,
+                    aws_session_token=credentials.session_token,
+                    config=_CRAWL_CONFIG,
+                )
+                for service in sorted(set(services))
+            }
+        for client in clients.values():
+            # The caller's hooks first (budget, accounting), then instrumentation.
+            for event_name, hook in hooks:
+                client.meta.events.register_first(event_name, hook)
+            self._hooked(client)
+        return clients
+
     def _hooked(self, client: Any) -> Any:
         # First, so that instrumentation sees every call before botocore's own handlers answer it.
         for event_name, hook in self._event_hooks:
@@ -234,6 +284,15 @@ class Boto3CustomerAccount:
     def role_trust_policy(self, role_name: str) -> Any:
         """The role's trust policy, read with the role's own credentials (needs iam:GetRole)."""
         return _call(self._clients["iam"].get_role, RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]
+
+    def enabled_regions(self) -> list[str]:
+        """The regions this account may use; opt-in regions that are off are left out, not timed out."""
+        regions = _call(self._clients["ec2"].describe_regions, AllRegions=False)["Regions"]
+        return sorted(
+            region["RegionName"]
+            for region in regions
+            if region.get("OptInStatus", "opt-in-not-required") in ENABLED_OPT_IN_STATUSES
+        )
 
 
 def _shared_session() -> boto3.Session:

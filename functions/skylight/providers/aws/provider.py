@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
 from skylight.config import get_settings
-from skylight.models.domain import Access, ValidationReport
+from skylight.models.domain import Access, Account, ValidationReport
 from skylight.models.errors import InvalidRequest
+from skylight.models.inventory import GLOBAL_SEGMENT, TypeListing
 from skylight.providers.aws.arn import RoleArnError, parse_role_arn
-from skylight.providers.aws.gateway import AwsGateway, Boto3AwsGateway
+from skylight.providers.aws.crawler import RegionCrawler, modules_for
+from skylight.providers.aws.gateway import AwsGateway, Boto3AwsGateway, TemporaryCredentials
 from skylight.providers.aws.onboarding import onboarding_kit
 from skylight.providers.aws.validation import validate_role
 from skylight.providers.base import CloudProvider, ParsedCredentials, TenantContext
@@ -61,6 +64,38 @@ class AwsProvider(CloudProvider):
             [tenant.external_id],
             get_settings().onboarding_template_url,
         )
+
+    def account_credentials(self, account: Account, tenant: TenantContext) -> TemporaryCredentials:
+        """Credentials for a stored account, held in memory for as long as the caller needs them."""
+        role = parse_role_arn(account.credentials["role_arn"])
+        return self.gateway.assume_role(str(role), tenant.external_id, f"skylight-crawl-{account.id[:40]}")
+
+    def crawl_plan(self, account: Account, tenant: TenantContext) -> list[str]:
+        credentials = self.account_credentials(account, tenant)
+        customer = self.gateway.customer_account(credentials, _partition(account), ["ec2"])
+        return [GLOBAL_SEGMENT, *customer.enabled_regions()]
+
+    def resource_types(self, region: str) -> list[str]:
+        return [module.type.name for module in modules_for(region)]
+
+    def crawl_region(
+        self,
+        account: Account,
+        tenant: TenantContext,
+        region: str,
+        on_listed: Callable[[TypeListing], None] | None = None,
+    ) -> list[TypeListing]:
+        credentials = self.account_credentials(account, tenant)
+        account_id = account.provider_account_id or parse_role_arn(account.credentials["role_arn"]).account_id
+        return RegionCrawler(self.gateway).list_region(
+            credentials, account_id, _partition(account), region, on_listed=on_listed
+        )
+
+
+def _partition(account: Account) -> str:
+    arn = account.identity_arn or account.credentials.get("role_arn", "")
+    parts = arn.split(":")
+    return parts[1] if len(parts) > 1 and parts[1] else "aws"
 
 
 def create_provider() -> CloudProvider:

@@ -11,13 +11,14 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from skylight.handlers.api.routes.common import current_caller, error_responses
 from skylight.handlers.dependencies import services
-from skylight.logic import accounts
+from skylight.logic import accounts, inventory
 from skylight.models.api import (
+    AccountDetailOut,
     AccountListOut,
     AccountOut,
     ConnectAccountRequest,
-    RenameAccountRequest,
     TestResultOut,
+    UpdateAccountRequest,
 )
 
 router = Router()
@@ -45,6 +46,7 @@ def connect_account(request: Annotated[ConnectAccountRequest, Body()]) -> Respon
         request.name,
         request.access,
         request.credentials.model_dump(),
+        request.crawl_interval_minutes,
     )
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=AccountOut.of(account))
 
@@ -60,17 +62,24 @@ def list_accounts(
 
 
 @router.get("/v1/accounts/<account_id>", summary="Read an account", tags=["accounts"], responses=_errors(404))
-def get_account(account_id: AccountId) -> AccountOut:
+def get_account(account_id: AccountId) -> AccountDetailOut:
     caller = current_caller(router, "viewer")
-    return AccountOut.of(accounts.get_account(services(), caller, account_id))
+    account, overview = inventory.account_overview(services(), caller, account_id)
+    return AccountDetailOut.model_validate({**AccountOut.of(account).model_dump(), **overview})
 
 
 @router.patch(
-    "/v1/accounts/<account_id>", summary="Rename an account", tags=["accounts"], responses=_errors(404, 409)
+    "/v1/accounts/<account_id>",
+    summary="Rename an account or change its crawl schedule",
+    tags=["accounts"],
+    responses=_errors(404, 409),
 )
-def rename_account(account_id: AccountId, request: Annotated[RenameAccountRequest, Body()]) -> AccountOut:
+def update_account(account_id: AccountId, request: Annotated[UpdateAccountRequest, Body()]) -> AccountOut:
     caller = current_caller(router, "admin")
-    return AccountOut.of(accounts.rename_account(services(), caller, account_id, request.name))
+    account = accounts.update_account(
+        services(), caller, account_id, request.name, request.crawl_interval_minutes
+    )
+    return AccountOut.of(account)
 
 
 @router.post(

@@ -1,0 +1,93 @@
+"""What the crawl and inventory use cases need from storage; the DynamoDB implementation sits beside it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from skylight.models.inventory import Crawl, InventorySummary, RegionProgress, Resource, WriteStats
+
+
+@dataclass(frozen=True)
+class ResourcePage:
+    items: list[Resource]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class CrawlPage:
+    items: list[Crawl]
+    next_cursor: str | None
+
+
+class CrawlRunning(Exception):
+    """Another crawl of the account holds the lock."""
+
+    def __init__(self, crawl_id: str) -> None:
+        super().__init__(crawl_id)
+        self.crawl_id = crawl_id
+
+
+class InventoryRepository(Protocol):
+    def hashes(self, tenant_id: str, account_id: str, segment: str, resource_type: str) -> dict[str, str]:
+        """Content hash of every stored resource of one (segment, type), by resource id."""
+        ...
+
+    def write(
+        self,
+        tenant_id: str,
+        account_id: str,
+        segment: str,
+        resource_type: str,
+        puts: list[Resource],
+        deletes: list[str],
+    ) -> WriteStats:
+        """Store changed or new resources and remove gone ones (by id); report the write units spent."""
+        ...
+
+    def page(
+        self,
+        tenant_id: str,
+        account_id: str,
+        resource_type: str | None,
+        region: str | None,
+        limit: int,
+        cursor: str | None,
+    ) -> ResourcePage:
+        """A page of the account's resources, optionally of one type and/or region."""
+        ...
+
+    def summary(self, tenant_id: str, account_id: str) -> InventorySummary | None: ...
+
+    def save_summary(self, summary: InventorySummary) -> None: ...
+
+    def summaries(self, tenant_id: str) -> list[InventorySummary]:
+        """Every account summary of the tenant."""
+        ...
+
+
+class CrawlRepository(Protocol):
+    def begin(self, crawl: Crawl, lock_until: datetime, now: datetime) -> None:
+        """Store a new running crawl and take the account's crawl lock; raise `CrawlRunning` if held."""
+        ...
+
+    def get(self, tenant_id: str, account_id: str, crawl_id: str) -> Crawl | None: ...
+
+    def list(self, tenant_id: str, account_id: str, limit: int, cursor: str | None) -> CrawlPage:
+        """The account's crawls, newest first."""
+        ...
+
+    def running(self, tenant_id: str, account_id: str, now: datetime) -> str | None:
+        """The id of the crawl holding the account's lock, if any."""
+        ...
+
+    def save_region(
+        self, tenant_id: str, account_id: str, crawl_id: str, region: str, progress: RegionProgress
+    ) -> None:
+        """Record how far one region has come (each region writes only its own record)."""
+        ...
+
+    def finish(self, crawl: Crawl) -> None:
+        """Store the finished crawl and release the account's crawl lock."""
+        ...

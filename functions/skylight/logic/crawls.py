@@ -1,0 +1,258 @@
+"""Use cases of inventory crawls: request, begin, plan, crawl one region, finish.
+
+One crawl per account at a time (a lock item). The state machine runs begin -> validate -> plan ->
+one `crawl_region` per region (a Map) -> finish; only identifiers and counts cross its states.
+Each region commits what it listed itself, writing only what changed.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from datetime import datetime, timedelta
+
+from aws_lambda_powertools import Logger
+
+from skylight.dal.inventory import CrawlPage, CrawlRunning
+from skylight.logic.accounts import get_account, load_active_account, require_active
+from skylight.logic.services import Services
+from skylight.logic.tenants import tenant_context
+from skylight.models.domain import Account, Caller
+from skylight.models.errors import NotFound, RetryLater
+from skylight.models.inventory import (
+    Crawl,
+    CrawlStatus,
+    InventorySummary,
+    RegionProgress,
+    Segment,
+    TypeListing,
+    TypeOutcome,
+    WriteStats,
+    segment_key,
+)
+
+logger = Logger(child=True)
+
+# A crawl that has not finished by then is presumed dead and its lock may be taken over
+# (the state machine itself times out after 15 minutes).
+LOCK_DURATION = timedelta(minutes=20)
+
+
+def new_crawl_id(now: datetime) -> str:
+    """Sorts by start time, so the newest crawls list first."""
+    return now.strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(3)
+
+
+def request_crawl(services: Services, caller: Caller, account_id: str) -> tuple[Crawl, bool]:
+    """Start a crawl now, or return the one already running; True when a new one started."""
+    account = require_active(get_account(services, caller, account_id))
+    crawl, started = _begin(services, account, "manual")
+    if not started:
+        return crawl, False
+    try:
+        services.workflow.start(account.tenant_id, account.id, "manual", crawl_id=crawl.id)
+    except Exception:
+        logger.exception("could not start the crawl workflow", extra={"account_id": account.id})
+        finish_crawl(services, account.tenant_id, account.id, crawl.id, failure="workflow_not_started")
+        raise RetryLater("the crawl could not be started; try again shortly") from None
+    return crawl, True
+
+
+def begin_crawl(
+    services: Services, tenant_id: str, account_id: str, trigger: str, crawl_id: str | None
+) -> tuple[Account, Crawl, bool]:
+    """The workflow's start: adopt the crawl the API began, or begin one (False if one is running)."""
+    account = load_active_account(services, tenant_id, account_id)
+    if crawl_id is not None:
+        crawl = services.crawls.get(tenant_id, account_id, crawl_id)
+        if crawl is None:
+            raise NotFound("no such crawl")
+        return account, crawl, True
+    return account, *_begin(services, account, trigger)
+
+
+def _begin(services: Services, account: Account, trigger: str) -> tuple[Crawl, bool]:
+    now = services.clock()
+    crawl = Crawl(
+        id=new_crawl_id(now),
+        tenant_id=account.tenant_id,
+        account_id=account.id,
+        trigger=trigger,
+        started_at=now,
+    )
+    try:
+        services.crawls.begin(crawl, lock_until=now + LOCK_DURATION, now=now)
+    except CrawlRunning as running:
+        current = services.crawls.get(account.tenant_id, account.id, running.crawl_id)
+        if current is None:  # finished between the two reads: the caller may simply ask again
+            raise RetryLater("a crawl was just finishing; try again") from None
+        return current, False
+    return crawl, True
+
+
+def plan_crawl(services: Services, tenant_id: str, account_id: str, crawl_id: str) -> list[str]:
+    """The regions to crawl (enabled ones, plus `global`), each recorded as pending."""
+    account = load_active_account(services, tenant_id, account_id)
+    provider = services.provider(account.provider)
+    regions = provider.crawl_plan(account, tenant_context(services, tenant_id))
+    for region in regions:
+        pending = RegionProgress(types_total=len(provider.resource_types(region)))
+        services.crawls.save_region(tenant_id, account_id, crawl_id, region, pending)
+    return regions
+
+
+def crawl_region(
+    services: Services, tenant_id: str, account_id: str, crawl_id: str, region: str
+) -> RegionProgress:
+    """List one region and commit what changed; checked first so a disconnected account is never called."""
+    account = load_active_account(services, tenant_id, account_id)
+    provider = services.provider(account.provider)
+    progress = RegionProgress(
+        status="running",
+        types_total=len(provider.resource_types(region)),
+        started_at=services.clock(),
+    )
+    services.crawls.save_region(tenant_id, account_id, crawl_id, region, progress)
+    lock = threading.Lock()
+    writes = WriteStats()
+
+    def on_listed(listing: TypeListing) -> None:
+        # Called from the listing threads as each type finishes: commit it while the others still list.
+        nonlocal writes
+        outcome, written = _commit(services, account, region, listing)
+        with lock:
+            writes += written
+            progress.outcomes[listing.type] = outcome
+            progress.types_done += 1
+            progress.resources += outcome.count
+            progress.api_calls += outcome.api_calls
+            progress.throttles += outcome.throttles
+            progress.errors += outcome.error is not None
+            services.crawls.save_region(tenant_id, account_id, crawl_id, region, progress)
+
+    provider.crawl_region(account, tenant_context(services, tenant_id), region, on_listed=on_listed)
+    progress.status = _region_status(progress)
+    progress.finished_at = services.clock()
+    progress.writes = writes
+    services.crawls.save_region(tenant_id, account_id, crawl_id, region, progress)
+    logger.info(
+        "region crawled",
+        extra={"region": region, "resources": progress.resources, "status": progress.status},
+    )
+    return progress
+
+
+def _commit(
+    services: Services, account: Account, region: str, listing: TypeListing
+) -> tuple[TypeOutcome, WriteStats]:
+    """Write what changed in one (region, type); a failed listing keeps its previous items."""
+    outcome = TypeOutcome(
+        service=listing.service,
+        api_calls=listing.api_calls,
+        pages=listing.pages,
+        throttles=listing.throttles,
+        error=listing.error,
+    )
+    if listing.resources is None:
+        return outcome, WriteStats()
+    stored = services.inventory.hashes(account.tenant_id, account.id, region, listing.type)
+    listed = {resource.id: resource for resource in listing.resources}
+    puts = [resource for key, resource in listed.items() if stored.get(key) != resource.content_hash()]
+    deletes = [key for key in stored if key not in listed]
+    written = WriteStats(unchanged=len(listed) - len(puts))
+    if puts or deletes:
+        written += services.inventory.write(
+            account.tenant_id, account.id, region, listing.type, puts, deletes
+        )
+    outcome.count = len(listed)
+    for resource in listed.values():
+        outcome.by_region[resource.region] = outcome.by_region.get(resource.region, 0) + 1
+    return outcome, written
+
+
+def _region_status(progress: RegionProgress) -> str:
+    if progress.errors == 0:
+        return CrawlStatus.SUCCEEDED.value
+    if progress.errors >= len(progress.outcomes):
+        return CrawlStatus.FAILED.value
+    return CrawlStatus.PARTIAL.value
+
+
+def finish_crawl(
+    services: Services, tenant_id: str, account_id: str, crawl_id: str, failure: str | None = None
+) -> Crawl:
+    """Total the regions, update the account's summary (stale markers included), release the lock."""
+    crawl = services.crawls.get(tenant_id, account_id, crawl_id)
+    if crawl is None:
+        raise NotFound("no such crawl")
+    now = services.clock()
+    summary = services.inventory.summary(tenant_id, account_id) or InventorySummary(
+        tenant_id=tenant_id, account_id=account_id
+    )
+    _total(crawl, summary, now)
+    crawl.failure = failure
+    crawl.finished_at = now
+    crawl.status = _crawl_status(crawl)
+    summary.last_crawl_id = crawl.id
+    summary.last_crawl_status = crawl.status
+    summary.last_crawl_at = crawl.started_at
+    if crawl.status is CrawlStatus.SUCCEEDED:
+        summary.last_successful_crawl_at = now
+    services.inventory.save_summary(summary)
+    services.crawls.finish(crawl)
+    logger.info("crawl finished", extra={"crawl_id": crawl.id, "status": crawl.status.value})
+    return crawl
+
+
+def _total(crawl: Crawl, summary: InventorySummary, now: datetime) -> None:
+    counts: dict[str, int] = {}
+    for region, progress in crawl.regions.items():
+        crawl.api_calls += progress.api_calls
+        crawl.throttles += progress.throttles
+        crawl.writes += progress.writes
+        for resource_type, outcome in progress.outcomes.items():
+            key = segment_key(region, resource_type)
+            previous = summary.segments.get(key, Segment())
+            if outcome.error is None:
+                summary.segments[key] = Segment(
+                    count=outcome.count,
+                    by_region=outcome.by_region,
+                    last_success_at=now,
+                    throttles=outcome.throttles,
+                )
+                counts[resource_type] = counts.get(resource_type, 0) + outcome.count
+            else:
+                # Previous items are kept: say how old they are instead of wiping them.
+                summary.segments[key] = previous.model_copy(
+                    update={"stale": True, "error": outcome.error, "throttles": outcome.throttles}
+                )
+                crawl.errors.append(outcome.error)
+    crawl.counts_by_type = dict(sorted(counts.items()))
+    crawl.resources = sum(counts.values())
+
+
+def _crawl_status(crawl: Crawl) -> CrawlStatus:
+    listed = [outcome for progress in crawl.regions.values() for outcome in progress.outcomes.values()]
+    incomplete = any(progress.status in ("pending", "running") for progress in crawl.regions.values())
+    if crawl.failure is not None and not listed:
+        return CrawlStatus.FAILED
+    if listed and all(outcome.error is not None for outcome in listed):
+        return CrawlStatus.FAILED
+    if crawl.failure is not None or crawl.errors or incomplete:
+        return CrawlStatus.PARTIAL
+    return CrawlStatus.SUCCEEDED
+
+
+def list_crawls(
+    services: Services, caller: Caller, account_id: str, limit: int, cursor: str | None
+) -> CrawlPage:
+    get_account(services, caller, account_id)
+    return services.crawls.list(caller.tenant_id, account_id, limit, cursor)
+
+
+def get_crawl(services: Services, caller: Caller, account_id: str, crawl_id: str) -> Crawl:
+    get_account(services, caller, account_id)
+    crawl = services.crawls.get(caller.tenant_id, account_id, crawl_id)
+    if crawl is None:
+        raise NotFound("no such crawl")
+    return crawl

@@ -1,0 +1,223 @@
+"""Listing every resource type of one region of one customer account, concurrently and politely.
+
+One call of `list_region` is one (account, region): every type is listed at once, one thread per
+type, sharing one client per service. Each (account, region, service) gets a call budget well under
+what AWS refills for the customer, so a crawl never eats the quota the customer's own workloads
+need. Calls, sequential pages and throttles are counted per type.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from skylight.models.inventory import GLOBAL_SEGMENT, ListingError, TypeListing
+from skylight.providers.aws.gateway import (
+    HOME_REGIONS,
+    THROTTLING_CODES,
+    AwsGateway,
+    TemporaryCredentials,
+)
+from skylight.providers.aws.resources import Location, ResourceModule, Scope, resource_modules
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A token bucket: `burst` calls at once, then `rate` calls per second."""
+
+    rate: float
+    burst: int
+
+
+# Half (or less) of what AWS gives the customer per account and region (see the limits notes):
+# EC2 Describe* refills 20/s with a burst of 100; RDS 12/s for the whole account-region.
+BUDGETS: dict[str, Budget] = {
+    "ec2": Budget(rate=10, burst=50),
+    "rds": Budget(rate=6, burst=40),
+    "autoscaling": Budget(rate=5, burst=20),
+    "lambda": Budget(rate=5, burst=25),
+    "ecs": Budget(rate=10, burst=25),
+    "eks": Budget(rate=5, burst=20),
+    "elbv2": Budget(rate=5, burst=20),
+    "dynamodb": Budget(rate=5, burst=20),
+    "s3": Budget(rate=5, burst=20),
+}
+DEFAULT_BUDGET = Budget(rate=5, burst=20)
+
+
+class TokenBucket:
+    """A thread-safe token bucket; `acquire` waits until a call may go out."""
+
+    def __init__(self, budget: Budget, clock: Callable[[], float] = time.monotonic) -> None:
+        self._budget = budget
+        self._clock = clock
+        self._tokens = float(budget.burst)
+        self._updated = clock()
+        self._lock = threading.Lock()
+        self.waited_s = 0.0
+
+    def acquire(self) -> None:
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self._budget.burst, self._tokens + (now - self._updated) * self._budget.rate)
+            self._updated = now
+            self._tokens -= 1
+            wait = -self._tokens / self._budget.rate if self._tokens < 0 else 0.0
+            self.waited_s += wait
+        if wait:
+            time.sleep(wait)
+
+
+@dataclass
+class _Meter:
+    api_calls: int = 0
+    pages: int = 0
+    throttles: int = 0
+
+
+class _CallAccounting:
+    """botocore hooks that charge each call to the listing running in the calling thread."""
+
+    def __init__(self, buckets: dict[str, TokenBucket]) -> None:
+        self._buckets = buckets
+        self._current = threading.local()
+
+    def measure(self, meter: _Meter) -> None:
+        self._current.meter = meter
+
+    def hooks(self, service: str) -> list[tuple[str, Callable[..., Any]]]:
+        bucket = self._buckets[service]
+
+        def before_send(**_: Any) -> None:
+            bucket.acquire()  # every attempt, retries included, spends from the budget
+            self._meter().api_calls += 1
+
+        def after_call(parsed: Any = None, **_: Any) -> None:
+            if isinstance(parsed, dict) and "Error" not in parsed:
+                self._meter().pages += 1
+
+        def needs_retry(response: Any = None, **_: Any) -> None:
+            if response is not None and _error_code(response[1]) in THROTTLING_CODES:
+                self._meter().throttles += 1
+
+        return [("before-send", before_send), ("after-call", after_call), ("needs-retry", needs_retry)]
+
+    def _meter(self) -> _Meter:
+        meter = getattr(self._current, "meter", None)
+        if meter is None:  # a call outside any listing (never expected): count it somewhere harmless
+            meter = self._current.meter = _Meter()
+        return meter
+
+
+def _error_code(parsed: Any) -> str | None:
+    if isinstance(parsed, dict):
+        error = parsed.get("Error")
+        if isinstance(error, dict):
+            return str(error.get("Code"))
+    return None
+
+
+def modules_for(region: str, modules: Iterable[ResourceModule] | None = None) -> list[ResourceModule]:
+    """The types listed in `region`: the global ones under the pseudo-region `global`, else the rest."""
+    wanted = Scope.GLOBAL if region == GLOBAL_SEGMENT else Scope.REGIONAL
+    return [module for module in modules or resource_modules() if module.type.scope is wanted]
+
+
+class RegionCrawler:
+    """Lists one region of one account with the credentials it is given (kept in memory only)."""
+
+    def __init__(
+        self,
+        gateway: AwsGateway,
+        budgets: dict[str, Budget] | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._gateway = gateway
+        self._budgets = BUDGETS if budgets is None else budgets
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    def list_region(
+        self,
+        credentials: TemporaryCredentials,
+        account_id: str,
+        partition: str,
+        region: str,
+        modules: Iterable[ResourceModule] | None = None,
+        on_listed: Callable[[TypeListing], None] | None = None,
+    ) -> list[TypeListing]:
+        """Every type of `region` listed concurrently; a failing type never stops the others."""
+        selected = modules_for(region, modules)
+        if not selected:
+            return []
+        api_region = HOME_REGIONS.get(partition, "us-east-1") if region == GLOBAL_SEGMENT else region
+        services = sorted({module.type.service for module in selected})
+        buckets = {service: TokenBucket(self._budgets.get(service, DEFAULT_BUDGET)) for service in services}
+        accounting = _CallAccounting(buckets)
+        clients = {
+            service: client
+            for service in services
+            for client in self._gateway.regional_clients(
+                credentials, api_region, [service], accounting.hooks(service)
+            ).values()
+        }
+        location = Location(account_id=account_id, region=api_region, partition=partition)
+
+        def list_type(module: ResourceModule) -> TypeListing:
+            meter = _Meter()
+            accounting.measure(meter)
+            listing = self._list_type(module, clients[module.type.service], location, region, meter)
+            if on_listed is not None:
+                on_listed(listing)
+            return listing
+
+        with ThreadPoolExecutor(max_workers=len(selected), thread_name_prefix=f"crawl-{region}") as pool:
+            return list(pool.map(list_type, selected))
+
+    def _list_type(
+        self, module: ResourceModule, client: Any, location: Location, region: str, meter: _Meter
+    ) -> TypeListing:
+        try:
+            resources = [module.transform(raw, location) for raw in module.fetch(client)]
+        except (ClientError, BotoCoreError, KeyError, TypeError, ValueError) as error:
+            code, message = _describe(error)
+            return TypeListing(
+                type=module.type.name,
+                service=module.type.service,
+                resources=None,
+                api_calls=meter.api_calls,
+                pages=meter.pages,
+                throttles=meter.throttles,
+                error=ListingError(
+                    region=region,
+                    service=module.type.service,
+                    type=module.type.name,
+                    code=code,
+                    message=message,
+                    at=self._clock(),
+                ),
+            )
+        return TypeListing(
+            type=module.type.name,
+            service=module.type.service,
+            resources=resources,
+            api_calls=meter.api_calls,
+            pages=meter.pages,
+            throttles=meter.throttles,
+        )
+
+
+def _describe(error: Exception) -> tuple[str, str]:
+    """The provider's code and message; never anything from the request (no credentials)."""
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        return str(details.get("Code", "Unknown")), str(details.get("Message", ""))[:500]
+    if isinstance(error, BotoCoreError):
+        return type(error).__name__, "AWS could not be reached"
+    return "UnexpectedResponse", f"{type(error).__name__} while reading the response"

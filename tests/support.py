@@ -16,9 +16,9 @@ CUSTOMER_ACCOUNT = "111111111111"
 OTHER_CUSTOMER_ACCOUNT = "222222222222"
 
 
-def account_client(service: str, account_id: str) -> Any:
+def account_client(service: str, account_id: str, region: str = "us-east-1") -> Any:
     """A client that acts in another emulated account (in-process emulator)."""
-    return client_for_account(service, account_id)
+    return client_for_account(service, account_id, region=region)
 
 
 def trust_policy(principal: str = PLATFORM_PRINCIPAL_ARN, external_id: str | None = None) -> dict[str, Any]:
@@ -46,9 +46,12 @@ INVENTORY_READ = allow(
     "rds:Describe*",
     "lambda:List*",
     "ecs:List*",
+    "ecs:Describe*",
     "eks:List*",
+    "eks:DescribeCluster",
     "elasticloadbalancing:Describe*",
     "dynamodb:ListTables",
+    "dynamodb:DescribeTable",
     "iam:GetRole",
 )
 

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from itertools import islice
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from skylight.models.inventory import Resource
 
@@ -99,3 +100,43 @@ def tags_of(pairs: list[dict[str, Any]] | None, key: str = "Key", value: str = "
 def iso(value: Any) -> str | None:
     """A timestamp from boto3 as ISO 8601 text (stored and hashed as text)."""
     return value.isoformat() if value is not None else None
+
+
+T = TypeVar("T")
+
+
+def records(client: Any, operation: str, key: str, page_size: int, **params: Any) -> Iterator[Any]:
+    """Every record under `key` of a paginated list call, asking for `page_size` records a page."""
+    pages = client.get_paginator(operation).paginate(**params, PaginationConfig={"PageSize": page_size})
+    for page in pages:
+        yield from page.get(key, [])
+
+
+def batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """`items` in lists of at most `size`, for the describe calls that take a bounded list of ids."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def ec2_resource(
+    resource_type: ResourceType,
+    raw: dict[str, Any],
+    location: Location,
+    kind: str,
+    id_key: str,
+    attributes: dict[str, Any],
+    own_name: str | None = None,
+) -> Resource:
+    """An EC2 record as a `Resource`: ARN `<kind>/<id>`, named by its `Name` tag, else by the name it
+    has of its own (an AMI's, a security group's), else by its id."""
+    resource_id = str(raw[id_key])
+    tags = tags_of(raw.get("Tags"))
+    return Resource(
+        id=location.arn("ec2", f"{kind}/{resource_id}"),
+        type=resource_type.name,
+        region=location.region,
+        name=tags.get("Name") or own_name or resource_id,
+        attributes=attributes,
+        tags=tags,
+    )

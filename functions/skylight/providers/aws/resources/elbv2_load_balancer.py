@@ -1,0 +1,42 @@
+"""aws.elbv2.load_balancer: every Application, Network and Gateway Load Balancer, with its tags."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from skylight.models.inventory import Resource
+from skylight.providers.aws.resources import Location, ResourceType, batches, iso, records, tags_of
+
+RESOURCE = ResourceType(name="aws.elbv2.load_balancer", service="elbv2")
+
+# DescribeTags takes at most 20 ARNs a call.
+TAGS_BATCH = 20
+
+
+def fetch(client: Any) -> Iterator[dict[str, Any]]:
+    for balancers in batches(records(client, "describe_load_balancers", "LoadBalancers", 400), TAGS_BATCH):
+        described = client.describe_tags(ResourceArns=[lb["LoadBalancerArn"] for lb in balancers])
+        tags = {item["ResourceArn"]: item.get("Tags", []) for item in described.get("TagDescriptions", [])}
+        for balancer in balancers:
+            yield {**balancer, "Tags": tags.get(balancer["LoadBalancerArn"], [])}
+
+
+def transform(raw: dict[str, Any], location: Location) -> Resource:
+    return Resource(
+        id=raw["LoadBalancerArn"],
+        type=RESOURCE.name,
+        region=location.region,
+        name=raw["LoadBalancerName"],
+        attributes={
+            "type": raw.get("Type"),
+            "scheme": raw.get("Scheme"),
+            "state": (raw.get("State") or {}).get("Code"),
+            "vpc_id": raw.get("VpcId"),
+            "dns_name": raw.get("DNSName"),
+            "ip_address_type": raw.get("IpAddressType"),
+            "availability_zones": [zone["ZoneName"] for zone in raw.get("AvailabilityZones", [])],
+            "created_at": iso(raw.get("CreatedTime")),
+        },
+        tags=tags_of(raw.get("Tags")),
+    )

@@ -1,0 +1,206 @@
+"""The resource module contract: every module loads, transforms purely, and stays within the policy."""
+
+from __future__ import annotations
+
+import copy
+import json
+import types
+from datetime import datetime
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from skylight.models.domain import Access
+from skylight.providers.aws.permissions import permission_policy
+from skylight.providers.aws.resources import (
+    ContractError,
+    Location,
+    ResourceModule,
+    ResourceType,
+    load,
+    resource_modules,
+)
+from tests.integration.resources import builders
+from tests.support import INVENTORY_READ
+
+TYPES = [
+    "aws.autoscaling.group",
+    "aws.dynamodb.table",
+    "aws.ec2.elastic_ip",
+    "aws.ec2.image",
+    "aws.ec2.instance",
+    "aws.ec2.security_group",
+    "aws.ec2.snapshot",
+    "aws.ec2.volume",
+    "aws.ec2.vpc",
+    "aws.ecs.cluster",
+    "aws.ecs.service",
+    "aws.eks.cluster",
+    "aws.elbv2.load_balancer",
+    "aws.lambda.function",
+    "aws.rds.db_cluster",
+    "aws.rds.db_instance",
+    "aws.s3.bucket",
+]
+
+LOCATION = Location(account_id="111111111111", region="eu-west-1")
+
+# IAM action prefixes where they differ from boto3's client names, and actions named unlike operations.
+IAM_PREFIXES = {"elbv2": "elasticloadbalancing"}
+IAM_ACTIONS = {"s3:ListBuckets": "s3:ListAllMyBuckets"}
+
+
+def canned(type_name: str) -> dict[str, Any]:
+    """One raw record per type as the API answers it (timestamps as datetimes, as boto3 gives them)."""
+
+    def revive(value: dict[str, Any]) -> Any:
+        return datetime.fromisoformat(value["$datetime"]) if "$datetime" in value else value
+
+    path = Path(__file__).parents[1] / "data" / "raw_resources.json"
+    records: dict[str, Any] = json.loads(path.read_text(), object_hook=revive)
+    return dict(records[type_name])
+
+
+def test_every_module_loads_by_convention() -> None:
+    modules = resource_modules()
+
+    assert [m.type.name for m in modules] == TYPES
+    assert all(isinstance(m, ResourceModule) for m in modules)
+    assert {m.type.name for m in modules if m.type.scope == "global"} == {"aws.s3.bucket"}
+
+
+@pytest.mark.parametrize("resource_module", resource_modules(), ids=lambda m: m.type.name)
+def test_transform_is_pure(resource_module: ResourceModule) -> None:
+    raw = canned(resource_module.type.name)
+    untouched = copy.deepcopy(raw)
+
+    first = resource_module.transform(raw, LOCATION)
+    second = resource_module.transform(raw, LOCATION)
+
+    assert raw == untouched
+    assert first == second and first is not second
+    assert first.type == resource_module.type.name
+    assert first.name and first.id.startswith("arn:aws:")
+    # Stored as JSON and hashed as JSON: nothing in it may need converting.
+    assert first.model_dump(mode="json") == first.model_dump()
+    assert 1 <= len(first.attributes) <= 12
+    assert first.region == "eu-west-1"
+
+
+def test_ec2_arns_are_built_from_the_location() -> None:
+    transformed = {
+        m.type.name: m.transform(canned(m.type.name), LOCATION)
+        for m in resource_modules()
+        if m.type.service == "ec2"
+    }
+
+    assert {name: resource.id.split(":", 5)[5] for name, resource in transformed.items()} == {
+        "aws.ec2.elastic_ip": "elastic-ip/eipalloc-0123456789abcdef0",
+        "aws.ec2.image": "image/ami-0123456789abcdef0",
+        "aws.ec2.instance": "instance/i-0123456789abcdef0",
+        "aws.ec2.security_group": "security-group/sg-0123456789abcdef0",
+        "aws.ec2.snapshot": "snapshot/snap-0123456789abcdef0",
+        "aws.ec2.volume": "volume/vol-0123456789abcdef0",
+        "aws.ec2.vpc": "vpc/vpc-0a1b2c3d",
+    }
+    assert all(r.id.startswith("arn:aws:ec2:eu-west-1:111111111111:") for r in transformed.values())
+
+
+def _module(name: str, **names: Any) -> types.ModuleType:
+    module = types.ModuleType(f"skylight.providers.aws.resources.{name}")
+    for key, value in names.items():
+        setattr(module, key, value)
+    return module
+
+
+def _fetch(client: Any) -> Any:
+    return iter(())
+
+
+def _transform(raw: dict[str, Any], location: Location) -> Any:
+    return None
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        _module("ec2_thing", fetch=_fetch, transform=_transform),
+        _module("ec2_thing", RESOURCE=ResourceType("aws.ec2.thing", "ec2"), transform=_transform),
+        _module("ec2_thing", RESOURCE=ResourceType("aws.ec2.thing", "ec2"), fetch=_fetch, transform="no"),
+        _module("ec2_thing", RESOURCE="aws.ec2.thing", fetch=_fetch, transform=_transform),
+        _module(
+            "ec2_thing", RESOURCE=ResourceType("aws.ec2.other", "ec2"), fetch=_fetch, transform=_transform
+        ),
+        _module(
+            "ec2_thing", RESOURCE=ResourceType("aws.ec2_thing", "ec2"), fetch=_fetch, transform=_transform
+        ),
+    ],
+    ids=[
+        "no RESOURCE",
+        "no fetch",
+        "transform not callable",
+        "RESOURCE not a type",
+        "other name",
+        "bad name",
+    ],
+)
+def test_a_module_breaking_the_contract_is_refused(broken: types.ModuleType) -> None:
+    with pytest.raises(ContractError):
+        load(broken)
+
+
+def test_a_module_keeping_the_contract_loads() -> None:
+    kept = _module(
+        "ec2_thing", RESOURCE=ResourceType("aws.ec2.thing", "ec2"), fetch=_fetch, transform=_transform
+    )
+
+    assert load(kept).type.name == "aws.ec2.thing"
+
+
+def _allowed(action: str, patterns: list[str]) -> bool:
+    return any(fnmatch(action.lower(), pattern.lower()) for pattern in patterns)
+
+
+def _actions_of(policy: dict[str, Any]) -> list[str]:
+    return [action for statement in policy["Statement"] for action in statement["Action"]]
+
+
+def test_every_call_a_module_makes_is_allowed_by_the_read_only_policy() -> None:
+    called: dict[str, set[str]] = {}
+
+    def record(type_name: str, service: str) -> Any:
+        def hook(model: Any, **_: Any) -> None:
+            action = f"{IAM_PREFIXES.get(service, service)}:{model.name}"
+            called.setdefault(type_name, set()).add(IAM_ACTIONS.get(action, action))
+
+        return hook
+
+    with mock_aws():
+        builders.every_type()
+        for resource_module in resource_modules():
+            service = resource_module.type.service
+            client = builders.SESSION.client(service, region_name="us-east-1")
+            client.meta.events.register("before-call", record(resource_module.type.name, service))
+            assert list(resource_module.fetch(client)), resource_module.type.name
+    builders.client.cache_clear()
+
+    assert set(called) == set(TYPES)
+    every_action = sorted(set().union(*called.values()))
+    granted = _actions_of(permission_policy(Access.READ_ONLY))
+    assert [action for action in every_action if not _allowed(action, granted)] == []
+    # The customer roles of the tests may make them too.
+    assert [action for action in every_action if not _allowed(action, _actions_of(INVENTORY_READ))] == []
+    # Detail calls only where a type is useless without them.
+    assert {name: sorted(actions) for name, actions in called.items() if len(actions) > 1} == {
+        "aws.dynamodb.table": ["dynamodb:DescribeTable", "dynamodb:ListTables"],
+        "aws.ecs.cluster": ["ecs:DescribeClusters", "ecs:ListClusters"],
+        "aws.ecs.service": ["ecs:DescribeServices", "ecs:ListClusters", "ecs:ListServices"],
+        "aws.eks.cluster": ["eks:DescribeCluster", "eks:ListClusters"],
+        "aws.elbv2.load_balancer": [
+            "elasticloadbalancing:DescribeLoadBalancers",
+            "elasticloadbalancing:DescribeTags",
+        ],
+    }

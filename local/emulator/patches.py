@@ -6,7 +6,9 @@ Each patch lives in its own module, whose docstring names the moto gap it closes
 * `iam_enforcement`   sessions of customer-account roles are held to the role's policies;
 * `managed_policies`  AWS managed policies (ReadOnlyAccess, ...) can be attached on demand;
 * `lambda_runtime`    Lambda invocations import and run the function's handler in-process;
-* `denials`           the access-denied codes count as common errors (no moto warning per denial).
+* `denials`           the access-denied codes count as common errors (no moto warning per denial);
+* `regions`           DescribeRegions answers with the partition's enabled regions only;
+* `buckets`           ListBuckets answers with each bucket's region.
 
 The patches change moto's classes, so they apply to the in-process `mock_aws` and to a
 `ThreadedMotoServer` in the same process alike. `install()` is idempotent and thread-safe.
@@ -16,7 +18,15 @@ from __future__ import annotations
 
 import threading
 
-from local.emulator import denials, iam_enforcement, lambda_runtime, managed_policies, trust_policy
+from local.emulator import (
+    buckets,
+    denials,
+    iam_enforcement,
+    lambda_runtime,
+    managed_policies,
+    regions,
+    trust_policy,
+)
 
 _lock = threading.Lock()
 _installed = False
@@ -33,6 +43,8 @@ def install() -> None:
         iam_enforcement.install()
         managed_policies.install()
         lambda_runtime.install()
+        regions.install()
+        buckets.install()
         _installed = True
 
 

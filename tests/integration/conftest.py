@@ -49,6 +49,15 @@ def create_platform_principal() -> None:
     )
 
 
+def create_state_machine() -> None:
+    """The account workflow as a placeholder that stays running: tests run the tasks themselves."""
+    boto3.client("stepfunctions", region_name="us-east-1").create_state_machine(
+        name="skylight-account",
+        definition=json.dumps({"StartAt": "Wait", "States": {"Wait": {"Type": "Pass", "End": True}}}),
+        roleArn="arn:aws:iam::123456789012:role/skylight-test-workflow",
+    )
+
+
 def reset_caches() -> None:
     dependencies.services.cache_clear()
     provider_registry.providers.cache_clear()
@@ -64,6 +73,7 @@ def aws() -> Iterator[None]:
         create_table()
         create_platform_principal()
         boto3.client("scheduler", region_name="us-east-1").create_schedule_group(Name=SCHEDULE_GROUP)
+        create_state_machine()
         yield
     reset_caches()
 

@@ -36,6 +36,8 @@ logger = Logger(child=True)
 # A crawl that has not finished by then is presumed dead and its lock may be taken over
 # (the state machine itself times out after 15 minutes).
 LOCK_DURATION = timedelta(minutes=20)
+# Progress is recorded at most this often per region (and always at the end): enough for a progress bar.
+PROGRESS_EVERY = timedelta(seconds=1)
 
 
 def new_crawl_id(now: datetime) -> str:
@@ -115,6 +117,7 @@ def crawl_region(
     services.crawls.save_region(tenant_id, account_id, crawl_id, region, progress)
     lock = threading.Lock()
     writes = WriteStats()
+    last_saved = [progress.started_at or services.clock()]
 
     def on_listed(listing: TypeListing) -> None:
         # Called from the listing threads as each type finishes: commit it while the others still list.
@@ -128,7 +131,10 @@ def crawl_region(
             progress.api_calls += outcome.api_calls
             progress.throttles += outcome.throttles
             progress.errors += outcome.error is not None
-            services.crawls.save_region(tenant_id, account_id, crawl_id, region, progress)
+            now = services.clock()
+            if now - last_saved[0] >= PROGRESS_EVERY:
+                last_saved[0] = now
+                services.crawls.save_region(tenant_id, account_id, crawl_id, region, progress)
 
     provider.crawl_region(account, tenant_context(services, tenant_id), region, on_listed=on_listed)
     progress.status = _region_status(progress)

@@ -217,6 +217,13 @@ class CrawlStartedOut(BaseModel):
     status: str
 
 
+class WritesOut(BaseModel):
+    puts: int
+    deletes: int
+    unchanged: int
+    write_units: int
+
+
 class RegionProgressOut(BaseModel):
     status: str
     types_total: int
@@ -225,6 +232,7 @@ class RegionProgressOut(BaseModel):
     api_calls: int
     throttles: int
     errors: int
+    writes: WritesOut
     started_at: datetime | None
     finished_at: datetime | None
 
@@ -239,6 +247,7 @@ class CrawlOut(BaseModel):
     counts_by_type: dict[str, int]
     api_calls: int
     throttles: int
+    writes: WritesOut
     errors: list[ListingErrorOut]
     failure: str | None
     regions: dict[str, RegionProgressOut]

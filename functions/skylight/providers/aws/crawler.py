@@ -138,8 +138,10 @@ class RegionCrawler:
         gateway: AwsGateway,
         budgets: dict[str, Budget] | None = None,
         clock: Callable[[], datetime] | None = None,
+        max_workers: int | None = None,
     ) -> None:
         self._gateway = gateway
+        self._max_workers = max_workers
         self._budgets = BUDGETS if budgets is None else budgets
         self._clock = clock or (lambda: datetime.now(UTC))
 
@@ -177,7 +179,8 @@ class RegionCrawler:
                 on_listed(listing)
             return listing
 
-        with ThreadPoolExecutor(max_workers=len(selected), thread_name_prefix=f"crawl-{region}") as pool:
+        workers = self._max_workers or len(selected)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"crawl-{region}") as pool:
             return list(pool.map(list_type, selected))
 
     def _list_type(

@@ -1,0 +1,266 @@
+"""Crawls of a connected account: what is listed, what is written, what is kept when a listing fails."""
+
+import json
+
+import pytest
+
+from skylight.handlers.workflow import tasks
+from tests.faults import Throttler
+from tests.integration.crawling import customer, run_crawl
+from tests.integration.test_unusual_provider_answers import use_gateway_hooks
+from tests.support import INVENTORY_READ, LambdaContext, account_client
+
+
+def launch(region, count=1, name=None):
+    ec2 = customer("ec2", region)
+    tags = [{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": name}]}] if name else []
+    reservation = ec2.run_instances(
+        ImageId="ami-12345678",
+        MinCount=count,
+        MaxCount=count,
+        InstanceType="t3.micro",
+        TagSpecifications=tags,
+    )
+    return [instance["InstanceId"] for instance in reservation["Instances"]]
+
+
+def count_of(api, account_id, **query):
+    items, cursor = [], None
+    while True:
+        status, page = api(
+            "GET",
+            f"/v1/accounts/{account_id}/inventory",
+            query={**query, **({"cursor": cursor} if cursor else {})},
+        )
+        assert status == 200, page
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items
+
+
+@pytest.fixture
+def estate(connected):
+    """A connected account with instances in two regions and a bucket in a third."""
+    account, role = connected
+    launch("us-east-1", 3, name="web")
+    launch("eu-west-1", 2)
+    customer("s3", "ap-southeast-2").create_bucket(
+        Bucket="logs-of-customer", CreateBucketConfiguration={"LocationConstraint": "ap-southeast-2"}
+    )
+    return account, role
+
+
+def test_a_crawl_lists_every_enabled_region_and_counts_exactly(api, estate):
+    account, _ = estate
+    finished = run_crawl(account["id"])
+    assert finished["status"] == "succeeded"
+
+    status, crawl = api("GET", f"/v1/accounts/{account['id']}/crawls/{finished['crawl_id']}")
+    assert status == 200
+    assert len(crawl["regions"]) == 18  # the 17 regions of a new account, and the global types
+    assert all(region["status"] == "succeeded" for region in crawl["regions"].values())
+    assert crawl["counts_by_type"]["aws.ec2.instance"] == 5
+    assert crawl["counts_by_type"]["aws.s3.bucket"] == 1
+    assert crawl["api_calls"] >= 17 * 15 and crawl["errors"] == []
+
+    _, shown = api("GET", f"/v1/accounts/{account['id']}")
+    summary = shown["inventory_summary"]
+    assert summary["by_type"]["aws.ec2.instance"] == 5
+    assert summary["by_region"]["ap-southeast-2"] >= 1  # the bucket counts where it lives
+    assert summary["total"] == sum(summary["by_type"].values())
+    assert shown["health"]["state"] == "healthy"
+    assert shown["health"]["last_successful_crawl_at"] is not None
+
+    instances = count_of(api, account["id"], type="aws.ec2.instance")
+    assert len(instances) == 5
+    web = [item for item in instances if item["name"] == "web"]
+    assert len(web) == 3 and web[0]["region"] == "us-east-1"
+    assert web[0]["id"].startswith("arn:aws:ec2:us-east-1:111111111111:instance/i-")
+    assert web[0]["tags"] == {"Name": "web"}
+    assert web[0]["attributes"]["instance_type"] == "t3.micro"
+    assert len(count_of(api, account["id"], region="eu-west-1", type="aws.ec2.instance")) == 2
+    assert [b["region"] for b in count_of(api, account["id"], type="aws.s3.bucket")] == ["ap-southeast-2"]
+
+
+def test_an_unchanged_account_writes_nothing_and_changes_write_only_themselves(api, estate):
+    account, _ = estate
+    first = api("GET", f"/v1/accounts/{account['id']}/crawls/{run_crawl(account['id'])['crawl_id']}")[1]
+    assert first["status"] == "succeeded"
+
+    again = run_crawl(account["id"])
+    _, crawl = api("GET", f"/v1/accounts/{account['id']}/crawls/{again['crawl_id']}")
+    totals = _writes(crawl)
+    assert (totals["puts"], totals["deletes"]) == (0, 0)
+    assert totals["unchanged"] == first["resources"]
+
+    gone = launch("us-east-1", 1)[0]
+    run_crawl(account["id"])
+    customer("ec2").terminate_instances(InstanceIds=[gone])
+    customer("ec2").create_tags(Resources=[launch("eu-west-1")[0]], Tags=[{"Key": "team", "Value": "a"}])
+    third = run_crawl(account["id"])
+    _, crawl = api("GET", f"/v1/accounts/{account['id']}/crawls/{third['crawl_id']}")
+    totals = _writes(crawl)
+    # In: the new tagged instance and its root volume; out: the terminated instance and its volume.
+    assert (totals["puts"], totals["deletes"]) == (2, 2)
+    ids = [item["id"] for item in count_of(api, account["id"], type="aws.ec2.instance")]
+    assert len(ids) == 6 and not any(gone in resource_id for resource_id in ids)
+
+
+def _writes(crawl):
+    totals = {"puts": 0, "deletes": 0, "unchanged": 0}
+    for region in crawl["regions"].values():
+        for key in totals:
+            totals[key] += region["writes"][key]
+    return totals
+
+
+def test_a_failing_service_makes_a_partial_crawl_that_keeps_its_items_and_marks_them_stale(api, estate):
+    account, role = estate
+    assert run_crawl(account["id"])["status"] == "succeeded"
+
+    # The customer takes EC2 away from the role: listing EC2 is denied, everything else works.
+    without_ec2 = {
+        "Version": "2012-10-17",
+        "Statement": [
+            *INVENTORY_READ["Statement"],
+            {"Effect": "Deny", "Action": ["ec2:DescribeInstances"], "Resource": "*"},
+        ],
+    }
+    account_client("iam", role.account_id).put_role_policy(
+        RoleName=role.name, PolicyName="skylight", PolicyDocument=json.dumps(without_ec2)
+    )
+    partial = run_crawl(account["id"])
+    assert partial["status"] == "partial"
+
+    _, crawl = api("GET", f"/v1/accounts/{account['id']}/crawls/{partial['crawl_id']}")
+    denied = {(e["region"], e["type"], e["code"]) for e in crawl["errors"]}
+    assert ("us-east-1", "aws.ec2.instance", "UnauthorizedOperation") in denied
+    assert len(denied) == 17  # one per region, instances only
+
+    assert len(count_of(api, account["id"], type="aws.ec2.instance")) == 5  # kept, not wiped
+    status, health = api("GET", f"/v1/accounts/{account['id']}/health")
+    assert status == 200
+    assert health["state"] == "degraded"
+    stale = {(s["region"], s["type"]) for s in health["stale"]}
+    assert ("eu-west-1", "aws.ec2.instance") in stale and len(stale) == 17
+    assert all(s["last_success_at"] for s in health["stale"])
+    assert "ec2:UnauthorizedOperation" in health["permission_gaps"]
+    assert {e["code"] for e in health["errors"]} == {"UnauthorizedOperation"}
+    assert health["last_crawl"]["status"] == "partial"
+
+
+def test_throttling_on_a_third_of_calls_still_gives_exact_counts_and_is_reported(api, estate):
+    account, _ = estate
+    throttler = Throttler(0.3, {"ec2", "s3", "rds", "lambda", "dynamodb", "ecs", "eks"})
+    use_gateway_hooks(throttler.hooks())
+    finished = run_crawl(account["id"])
+    assert finished["status"] == "succeeded"
+    _, crawl = api("GET", f"/v1/accounts/{account['id']}/crawls/{finished['crawl_id']}")
+    assert crawl["counts_by_type"]["aws.ec2.instance"] == 5
+    assert crawl["counts_by_type"]["aws.s3.bucket"] == 1
+    assert throttler.throttled_listings > 20
+    assert crawl["throttles"] == throttler.throttled_listings
+    _, health = api("GET", f"/v1/accounts/{account['id']}/health")
+    assert health["throttles"]["total"] == throttler.throttled_listings
+    assert health["throttles"]["by_region_service"]["us-east-1|ec2"] > 0
+
+
+def test_one_crawl_at_a_time_a_second_request_gets_the_running_one(api, connected):
+    account, _ = connected
+    status, first = api("POST", f"/v1/accounts/{account['id']}/crawls")
+    assert (status, first["status"]) == (202, "running")
+    status, second = api("POST", f"/v1/accounts/{account['id']}/crawls")
+    assert (status, second["id"]) == (200, first["id"])
+    # The execution the API started adopts the crawl and releases the lock when it finishes.
+    assert run_crawl(account["id"], crawl_id=first["id"])["status"] == "succeeded"
+    status, third = api("POST", f"/v1/accounts/{account['id']}/crawls")
+    assert status == 202 and third["id"] != first["id"]
+
+
+def test_crawls_list_newest_first_with_cursors(api, connected):
+    account, _ = connected
+    start = {"tenant_id": "tenant-a", "account_id": account["id"], "trigger": "manual"}
+    ids = []
+    for _ in range(3):  # crawls that end before any region (enough to be listed)
+        begin = tasks.begin_crawl(start, LambdaContext())
+        ids.append(tasks.finish_crawl(begin | {"failure": "validation_failed"}, LambdaContext())["crawl_id"])
+    status, page = api("GET", f"/v1/accounts/{account['id']}/crawls", query={"limit": "2"})
+    assert status == 200 and [c["id"] for c in page["items"]] == ids[::-1][:2]
+    status, rest = api(
+        "GET", f"/v1/accounts/{account['id']}/crawls", query={"limit": "2", "cursor": page["next_cursor"]}
+    )
+    assert [c["id"] for c in rest["items"]] == ids[:1] and rest["next_cursor"] is None
+
+
+def test_a_disconnected_account_is_never_called_again(api, estate):
+    account, _ = estate
+    begin = tasks.begin_crawl(
+        {"tenant_id": "tenant-a", "account_id": account["id"], "trigger": "manual"}, LambdaContext()
+    )
+    regions = tasks.plan_crawl(begin, LambdaContext())["regions"]
+    tasks.crawl_region(begin | {"region": regions[1]}, LambdaContext())
+
+    api("DELETE", f"/v1/accounts/{account['id']}")
+    throttler = Throttler(0.0, {"ec2", "s3", "sts"})  # counts calls, throttles none
+    use_gateway_hooks(throttler.hooks())
+    with pytest.raises(tasks.AccountDisconnected):
+        tasks.crawl_region(begin | {"region": regions[2]}, LambdaContext())
+    assert throttler.calls == 0
+    finished = tasks.finish_crawl(begin | {"failure": "account_disconnected"}, LambdaContext())
+    assert finished["status"] == "partial"
+    # Retained data stays readable until the account ages out.
+    assert len(count_of(api, account["id"], region=regions[1])) >= 0
+    status, _ = api("GET", f"/v1/accounts/{account['id']}/health")
+    assert status == 200
+
+
+def test_inventory_cursors_are_bound_to_their_account_and_filters(api, estate):
+    account, _ = estate
+    run_crawl(account["id"])
+    path = f"/v1/accounts/{account['id']}/inventory"
+    status, page = api("GET", path, query={"limit": "2"})
+    assert status == 200 and len(page["items"]) == 2 and page["next_cursor"]
+    status, error = api(
+        "GET", path, query={"limit": "2", "type": "aws.s3.bucket", "cursor": page["next_cursor"]}
+    )
+    assert (status, error["error"]["code"]) == (400, "invalid_request")
+    status, error = api("GET", path, query={"cursor": "bm90LWEtY3Vyc29y"})
+    assert (status, error["error"]["fields"][0]["field"]) == (400, "cursor")
+    status, error = api("GET", path, query={"type": "EC2 instances"})
+    assert status == 400
+
+
+def test_the_tenant_summary_adds_up_its_accounts_only(api, estate):
+    account, _ = estate
+    run_crawl(account["id"])
+    status, summary = api("GET", "/v1/inventory/summary")
+    assert status == 200
+    assert summary["accounts"] == 1 and summary["by_type"]["aws.ec2.instance"] == 5
+    assert summary["by_account"][0]["account_id"] == account["id"]
+    status, other = api("GET", "/v1/inventory/summary", tenant="tenant-b")
+    assert (status, other["total"], other["by_account"]) == (200, 0, [])
+
+
+def test_schedule_follows_the_account(api, connected):
+    import boto3
+
+    account, _ = connected
+    scheduler = boto3.client("scheduler", region_name="us-east-1")
+    schedule = scheduler.get_schedule(Name=f"crawl-{account['id']}", GroupName="skylight-test-schedules")
+    assert schedule["ScheduleExpression"] == "rate(360 minutes)"
+    assert json.loads(schedule["Target"]["Input"]) == {
+        "tenant_id": "tenant-a",
+        "account_id": account["id"],
+        "trigger": "schedule",
+    }
+    status, updated = api("PATCH", f"/v1/accounts/{account['id']}", {"crawl_interval_minutes": 15})
+    assert (status, updated["crawl_interval_minutes"]) == (200, 15)
+    schedule = scheduler.get_schedule(Name=f"crawl-{account['id']}", GroupName="skylight-test-schedules")
+    assert schedule["ScheduleExpression"] == "rate(15 minutes)"
+    status, error = api("PATCH", f"/v1/accounts/{account['id']}", {"crawl_interval_minutes": 5})
+    assert (status, error["error"]["fields"][0]["field"]) == (400, "crawl_interval_minutes")
+
+    api("DELETE", f"/v1/accounts/{account['id']}")
+    names = [s["Name"] for s in scheduler.list_schedules(GroupName="skylight-test-schedules")["Schedules"]]
+    assert f"crawl-{account['id']}" not in names

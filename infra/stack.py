@@ -15,7 +15,7 @@ from infra.constructs.encryption import PlatformKey
 from infra.constructs.functions import ARCHITECTURE, RUNTIME, SkylightFunctions
 from infra.constructs.layer import DependencyLayer
 from infra.constructs.platform_principal import PlatformPrincipal, platform_principal_arn
-from infra.constructs.schedules import ScheduleGroup
+from infra.constructs.schedules import CrawlSchedules
 from infra.constructs.workflow import AccountWorkflow
 
 
@@ -41,7 +41,7 @@ class SkylightStack(cdk.Stack):
 
         self.key = key = PlatformKey(self, "Encryption")
         self.data = data = AccountTable(self, "Data", key=key.key)
-        self.schedules = schedules = ScheduleGroup(self, "Schedules")
+        self.schedules = schedules = CrawlSchedules(self, "Schedules")
         self.layer = layer = DependencyLayer(self, "Dependencies", runtime=RUNTIME, architecture=ARCHITECTURE)
 
         self.functions = functions = SkylightFunctions(
@@ -66,18 +66,24 @@ class SkylightStack(cdk.Stack):
 
         # Only the functions that reach customer accounts may become the platform principal.
         self.principal = principal = PlatformPrincipal(
-            self, "PlatformPrincipal", trusted=[functions.api, functions.validate]
+            self, "PlatformPrincipal", trusted=list(functions.customer_facing)
         )
 
         self.workflow = workflow = AccountWorkflow(
             self,
             "Workflow",
-            connect_function=functions.connect,
+            begin_function=functions.begin,
             validate_function=functions.validate,
+            plan_function=functions.plan,
+            crawl_region_function=functions.crawl_region,
+            finish_function=functions.finish,
             key=key,
         )
         functions.api.add_environment("STATE_MACHINE_ARN", workflow.state_machine.state_machine_arn)
+        functions.api.add_environment("SCHEDULER_ROLE_ARN", schedules.role.role_arn)
         workflow.state_machine.grant_start_execution(functions.api)
+        schedules.target(workflow.state_machine)
+        schedules.grant_manage(functions.api)
 
         self.api = api = SkylightApi(
             self,

@@ -49,24 +49,46 @@ API_FUNCTION = FunctionSpec(
     # API Gateway gives up after 29 s, the function must not outlive it.
     timeout=cdk.Duration.seconds(29),
 )
-CONNECT_FUNCTION = FunctionSpec(
-    construct_id="ConnectFunction",
-    handler="skylight.handlers.workflow.tasks.connect_account",
-    description="Skylight workflow: load the account, stop if it was disconnected",
+BEGIN_FUNCTION = FunctionSpec(
+    construct_id="BeginFunction",
+    handler="skylight.handlers.workflow.tasks.begin_crawl",
+    description="Skylight workflow: stop if the account was disconnected, take the account's crawl lock",
     memory_size=256,
     timeout=cdk.Duration.seconds(30),
 )
 VALIDATE_FUNCTION = FunctionSpec(
     construct_id="ValidateFunction",
     handler="skylight.handlers.workflow.tasks.validate_account",
-    description="Skylight workflow: validate the cross-account role again and record the outcome",
+    description="Skylight workflow: validate the connection again and record the outcome",
+    memory_size=512,
+    timeout=cdk.Duration.seconds(60),
+)
+PLAN_FUNCTION = FunctionSpec(
+    construct_id="PlanFunction",
+    handler="skylight.handlers.workflow.tasks.plan_crawl",
+    description="Skylight workflow: find the account's enabled regions",
+    memory_size=256,
+    timeout=cdk.Duration.seconds(60),
+)
+CRAWL_REGION_FUNCTION = FunctionSpec(
+    construct_id="CrawlRegionFunction",
+    handler="skylight.handlers.workflow.tasks.crawl_region",
+    description="Skylight workflow: list every resource type of one region, write what changed",
+    # A full vCPU: parsing large listing pages is CPU-bound.
+    memory_size=1769,
+    timeout=cdk.Duration.minutes(10),
+)
+FINISH_FUNCTION = FunctionSpec(
+    construct_id="FinishFunction",
+    handler="skylight.handlers.workflow.tasks.finish_crawl",
+    description="Skylight workflow: total the crawl, update the account's summary, release the lock",
     memory_size=512,
     timeout=cdk.Duration.seconds(60),
 )
 
 
 class SkylightFunctions(Construct):
-    """ApiFunction, ConnectFunction and ValidateFunction, sharing code, layer and configuration.
+    """The API function and the workflow's task functions, sharing code, layer and configuration.
 
     Each function gets its own execution role; permissions are added with grants by whoever owns
     the resource (table, state machine, platform principal), so every role stays minimal.
@@ -87,18 +109,25 @@ class SkylightFunctions(Construct):
         self._environment = dict(environment)
         self._code = lambda_.Code.from_asset(str(FUNCTIONS_DIR), exclude=CODE_EXCLUDES)
         self.api = self._function(API_FUNCTION)
-        self.connect = self._function(CONNECT_FUNCTION)
+        self.begin = self._function(BEGIN_FUNCTION)
         self.validate = self._function(VALIDATE_FUNCTION)
+        self.plan = self._function(PLAN_FUNCTION)
+        self.crawl_region = self._function(CRAWL_REGION_FUNCTION)
+        self.finish = self._function(FINISH_FUNCTION)
 
     @property
     def all(self) -> tuple[lambda_.Function, ...]:
         """Every function, for wiring that applies to all of them."""
-        return (self.api, self.connect, self.validate)
+        return (self.api, self.begin, self.validate, self.plan, self.crawl_region, self.finish)
+
+    @property
+    def customer_facing(self) -> tuple[lambda_.Function, ...]:
+        """The functions that call customer accounts (through the platform principal)."""
+        return (self.api, self.validate, self.plan, self.crawl_region)
 
     def grant_table_access(self, table: dynamodb.ITableV2) -> None:
-        """Least privilege on the table: only ConnectFunction is read-only."""
-        table.grant_read_data(self.connect)
-        for writer in (self.api, self.validate):
+        """Every function reads and writes items of the one table (and nothing else)."""
+        for writer in self.all:
             table.grant_read_write_data(writer)
             assert writer.role is not None
             for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):

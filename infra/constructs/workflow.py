@@ -1,9 +1,12 @@
-"""The account workflow: connect -> validate (-> crawl, later), a STANDARD Step Functions state machine.
+"""The account workflow: validate, then crawl every enabled region (a STANDARD state machine).
 
-Payload contract (see `skylight.models.workflow`):
-input    {"tenant_id", "account_id", "trigger"}
-Connect  returns the input plus "provider"; raises AccountDisconnected if the account is gone
-Validate returns {"tenant_id", "account_id", "result", "status"}
+Payload contract (see `skylight.models.workflow`); each state adds its result under its own key:
+input        {"tenant_id", "account_id", "trigger", "crawl_id"?}
+Begin        returns the input plus "crawl_id", "provider", "already_running"
+Validate     -> $.validation {"result", "status", ...}
+Plan         -> $.plan {"regions": [...]}: a few dozen names, never resource lists
+CrawlRegion  one per region (inline Map); each commits its own region; results are discarded
+Finish       totals the crawl from storage, updates the summary, releases the lock
 """
 
 from __future__ import annotations
@@ -35,14 +38,19 @@ RETRY = sfn.RetryProps(
     backoff_rate=2,
     jitter_strategy=sfn.JitterType.FULL,
 )
-EXECUTION_TIMEOUT = cdk.Duration.minutes(15)
+# The crawl lock (skylight.logic.crawls.LOCK_DURATION) outlives this, so a crawl never overlaps another.
+EXECUTION_TIMEOUT = cdk.Duration.minutes(30)
+# Regions crawled at once: every enabled region of a commercial account (17) fits in one wave.
+REGION_CONCURRENCY = 20
 
 
 class AccountWorkflow(Construct):
-    """The state machine that (re)validates one connected account.
+    """The state machine that validates and crawls one connected account.
 
-    States: Connect -> Validate -> IsConnected -> CrawlPending -> Done, or -> ValidationFailed;
-    AccountDisconnected from either task ends in Skipped (a success: there is nothing to do).
+    Begin -> AlreadyRunning? -> Validate -> IsConnected -> Plan -> CrawlRegions (Map) -> Finish -> Done.
+    A failed validation or plan still goes to Finish (the crawl is recorded as failed and its lock
+    released); a region that fails is skipped and shows as such; AccountDisconnected from Begin ends
+    in Skipped, from later states in Finish.
     """
 
     def __init__(
@@ -50,36 +58,75 @@ class AccountWorkflow(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        connect_function: lambda_.IFunction,
+        begin_function: lambda_.IFunction,
         validate_function: lambda_.IFunction,
+        plan_function: lambda_.IFunction,
+        crawl_region_function: lambda_.IFunction,
+        finish_function: lambda_.IFunction,
         key: PlatformKey,
     ) -> None:
         super().__init__(scope, construct_id)
-        skipped = sfn.Succeed(self, "Skipped", comment="The account was disconnected: nothing to do")
-
-        connect = self._invoke("Connect", connect_function, skipped)
-        validate = self._invoke("Validate", validate_function, skipped)
-
-        crawl_pending = sfn.Pass(
-            self,
-            "CrawlPending",
-            comment="The inventory crawl plugs in here",
-        )
+        functions = (begin_function, validate_function, plan_function, crawl_region_function, finish_function)
         done = sfn.Succeed(self, "Done")
-        validation_failed = sfn.Fail(
-            self, "ValidationFailed", error="ValidationFailed", cause_path="$.result"
+        skipped = sfn.Succeed(self, "Skipped", comment="The account was disconnected: nothing to do")
+        already_running = sfn.Succeed(self, "AlreadyRunning", comment="Another crawl holds the account")
+
+        finish = self._invoke("Finish", finish_function).next(done)
+        disconnected = self._failure("AccountWasDisconnected", "account_disconnected", finish)
+        validation_failed = self._failure("ValidationFailed", "validation_failed", finish)
+        plan_failed = self._failure("PlanFailed", "plan_failed", finish)
+
+        begin = self._invoke("Begin", begin_function)
+        begin.add_catch(skipped, errors=[ACCOUNT_DISCONNECTED], result_path="$.error")
+        validate = self._invoke("Validate", validate_function, result_path="$.validation")
+        validate.add_catch(disconnected, errors=[ACCOUNT_DISCONNECTED], result_path="$.error")
+        plan = self._invoke("Plan", plan_function, result_path="$.plan")
+        plan.add_catch(disconnected, errors=[ACCOUNT_DISCONNECTED], result_path="$.error")
+        plan.add_catch(plan_failed, errors=["States.ALL"], result_path="$.error")
+
+        crawl_region = self._invoke("CrawlRegion", crawl_region_function)
+        # One region failing (or the account going away mid-crawl) never stops the others; Finish
+        # sees the region as not done and reports the crawl as partial.
+        crawl_region.add_catch(
+            sfn.Pass(self, "RegionSkipped", comment="Recorded as not done; the crawl is partial"),
+            errors=["States.ALL"],
+            result_path="$.error",
         )
+        crawl_regions = sfn.Map(
+            self,
+            "CrawlRegions",
+            items_path="$.plan.regions",
+            item_selector={
+                "tenant_id.$": "$.tenant_id",
+                "account_id.$": "$.account_id",
+                "crawl_id.$": "$.crawl_id",
+                "region.$": "$$.Map.Item.Value",
+            },
+            max_concurrency=REGION_CONCURRENCY,
+            # Regions record their own results; nothing but identifiers stays in the state.
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        crawl_regions.item_processor(crawl_region)
+
         is_connected = (
             sfn.Choice(self, "IsConnected")
-            .when(sfn.Condition.string_equals("$.result", CONNECTED), crawl_pending.next(done))
+            .when(
+                sfn.Condition.string_equals("$.validation.result", CONNECTED),
+                plan.next(crawl_regions).next(finish),
+            )
             .otherwise(validation_failed)
         )
+        is_running = (
+            sfn.Choice(self, "IsAlreadyRunning")
+            .when(sfn.Condition.boolean_equals("$.already_running", True), already_running)
+            .otherwise(validate.next(is_connected))
+        )
 
-        self.definition = connect.next(validate).next(is_connected)
+        self.definition = begin.next(is_running)
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
-            comment="Skylight account workflow: connect -> validate (-> crawl)",
+            comment="Skylight account workflow: validate, then crawl every enabled region",
             state_machine_type=sfn.StateMachineType.STANDARD,
             definition_body=sfn.DefinitionBody.from_chainable(self.definition),
             timeout=EXECUTION_TIMEOUT,
@@ -87,7 +134,7 @@ class AccountWorkflow(Construct):
             logs=sfn.LogOptions(
                 destination=key.log_group(self, "Logs"),
                 level=sfn.LogLevel.ALL,
-                # Payloads hold identifiers and outcomes only, never credentials.
+                # Payloads hold identifiers and counts only, never credentials or resources.
                 include_execution_data=True,
             ),
         )
@@ -98,7 +145,7 @@ class AccountWorkflow(Construct):
             "CloudWatch Logs delivery (logs:CreateLogDelivery and related) and X-Ray actions support no "
             "resource-level permissions.",
         )
-        for function in (connect_function, validate_function):
+        for function in functions:
             nag.wildcard_resource(
                 role,
                 f"{function.function_arn}:*",
@@ -106,14 +153,21 @@ class AccountWorkflow(Construct):
                 "(the LambdaInvoke grant).",
             )
 
+    def _failure(self, state_name: str, failure: str, finish: sfn.IChainable) -> sfn.Pass:
+        """Record why the crawl cannot go on, for Finish to report."""
+        state = sfn.Pass(self, state_name, result=sfn.Result.from_string(failure), result_path="$.failure")
+        state.next(finish)
+        return state
+
     def _invoke(
-        self, state_name: str, function: lambda_.IFunction, skipped: sfn.IChainable
+        self, state_name: str, function: lambda_.IFunction, result_path: str | None = None
     ) -> tasks.LambdaInvoke:
         task = tasks.LambdaInvoke(
             self,
             state_name,
             lambda_function=function,
             payload_response_only=True,
+            result_path=result_path,
             # Replaced by the explicit retry below (which adds TooManyRequests).
             retry_on_service_exceptions=False,
         )
@@ -124,5 +178,4 @@ class AccountWorkflow(Construct):
             backoff_rate=RETRY.backoff_rate,
             jitter_strategy=RETRY.jitter_strategy,
         )
-        task.add_catch(skipped, errors=[ACCOUNT_DISCONNECTED], result_path="$.error")
         return task

@@ -45,7 +45,8 @@ def connect(run, arn, name="Production"):
     return call(run, "POST", "/v1/accounts", body=body)
 
 
-def test_the_kits_role_connects_and_the_workflow_runs_to_completion(local_run, kit):
+def test_the_kits_role_connects_and_the_first_crawl_runs_through_the_state_machine(local_run, kit):
+    local_run.client("ec2", CUSTOMER).run_instances(ImageId="ami-12345678", MinCount=2, MaxCount=2)
     status, account = connect(local_run, role_from_kit(local_run, kit, "FromKit"))
     assert status == 201, account
     assert account["status"] == "connected"
@@ -68,8 +69,21 @@ def test_the_kits_role_connects_and_the_workflow_runs_to_completion(local_run, k
         time.sleep(0.2)
     assert executions and executions[0]["status"] == "SUCCEEDED"
     output = json.loads(sfn.describe_execution(executionArn=executions[0]["executionArn"])["output"])
-    assert output["result"] == "connected"
-    assert "credentials" not in json.dumps(output).lower()
+    assert output["status"] == "succeeded"
+    history = json.dumps(sfn.get_execution_history(executionArn=executions[0]["executionArn"]), default=str)
+    assert "SecretAccessKey" not in history and "SessionToken" not in history
+
+    status, crawl = call(local_run, "GET", f"/v1/accounts/{account['id']}/crawls/{output['crawl_id']}")
+    assert status == 200
+    assert crawl["trigger"] == "connect" and len(crawl["regions"]) == 18
+    assert {region["status"] for region in crawl["regions"].values()} == {"succeeded"}
+    assert crawl["counts_by_type"]["aws.ec2.instance"] == 2
+    status, listed = call(
+        local_run, "GET", f"/v1/accounts/{account['id']}/inventory?type=aws.ec2.instance", role="viewer"
+    )
+    assert status == 200 and len(listed["items"]) == 2
+    status, health = call(local_run, "GET", f"/v1/accounts/{account['id']}/health", role="viewer")
+    assert (status, health["state"]) == (200, "healthy")
 
 
 def test_a_wrong_external_id_is_diagnosed_over_http(local_run, kit):

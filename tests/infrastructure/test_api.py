@@ -18,7 +18,7 @@ def test_every_declared_route_exists_and_nothing_else(view):
 
     # Then they are exactly the declared ones
     assert routes == expected
-    assert len(ROUTES) == 7
+    assert len(ROUTES) == 13
 
 
 def test_every_route_requires_the_jwt_authorizer(view):

@@ -12,12 +12,15 @@ from infra.config import REQUIREMENTS_FILE
 from infra.constructs.functions import ARCHITECTURE, RUNTIME
 from infra.constructs.layer import DependencyLayer, PipInstallBundling, python_version, requirements_hash
 
-FUNCTIONS = ("ApiFunction", "ConnectFunction", "ValidateFunction")
 HANDLERS = {
     "ApiFunction": "skylight.handlers.api.app.lambda_handler",
-    "ConnectFunction": "skylight.handlers.workflow.tasks.connect_account",
+    "BeginFunction": "skylight.handlers.workflow.tasks.begin_crawl",
     "ValidateFunction": "skylight.handlers.workflow.tasks.validate_account",
+    "PlanFunction": "skylight.handlers.workflow.tasks.plan_crawl",
+    "CrawlRegionFunction": "skylight.handlers.workflow.tasks.crawl_region",
+    "FinishFunction": "skylight.handlers.workflow.tasks.finish_crawl",
 }
+FUNCTIONS = tuple(HANDLERS)
 SHARED_ENVIRONMENT = {
     "TENANT_CLAIM": "tenant_id",
     "ROLES_CLAIM": "roles",
@@ -57,8 +60,11 @@ def test_function_logs_to_its_own_encrypted_log_group_with_retention(view, name)
 def test_memory_and_timeouts(view):
     api = view.properties("ApiFunction")
     assert (api["MemorySize"], api["Timeout"]) == (1024, 29)
-    assert view.properties("ConnectFunction")["Timeout"] == 30
+    assert view.properties("BeginFunction")["Timeout"] == 30
     assert view.properties("ValidateFunction")["Timeout"] == 60
+    crawl = view.properties("CrawlRegionFunction")
+    # A full vCPU for parsing, and time for the largest region, well inside the execution's timeout.
+    assert (crawl["MemorySize"], crawl["Timeout"]) == (1769, 600)
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
@@ -70,13 +76,15 @@ def test_function_environment(view, name):
     assert variables["SCHEDULE_GROUP_NAME"] == view.properties("ScheduleGroup")["Name"]
     principal_arn = variables["PLATFORM_PRINCIPAL_ARN"]["Fn::Join"][1]
     assert principal_arn[-1] == ":role/Skylight-platform-principal"
-    # Only the API starts executions.
+    # Only the API starts executions and manages schedules.
     assert ("STATE_MACHINE_ARN" in variables) == (name == "ApiFunction")
+    assert ("SCHEDULER_ROLE_ARN" in variables) == (name == "ApiFunction")
 
 
-def test_api_function_knows_the_state_machine(view):
+def test_api_function_knows_the_state_machine_and_the_schedules_role(view):
     variables = view.properties("ApiFunction")["Environment"]["Variables"]
     assert variables["STATE_MACHINE_ARN"] == {"Ref": view.ids["StateMachine"]}
+    assert variables["SCHEDULER_ROLE_ARN"] == {"Fn::GetAtt": [view.ids["SchedulerRole"], "Arn"]}
 
 
 def test_all_functions_share_one_code_asset(view):

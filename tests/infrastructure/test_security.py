@@ -8,6 +8,15 @@ from aws_cdk.assertions import Template
 
 TABLE_WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
 WILDCARD_ACTION = re.compile(r"^(\*|[A-Za-z0-9-]+:\*)$")
+FUNCTIONS = (
+    "ApiFunction",
+    "BeginFunction",
+    "ValidateFunction",
+    "PlanFunction",
+    "CrawlRegionFunction",
+    "FinishFunction",
+)
+CUSTOMER_FACING = ("ApiFunction", "ValidateFunction", "PlanFunction", "CrawlRegionFunction")
 
 
 def test_platform_principal_has_a_fixed_name_and_one_hour_sessions(template: Template, view):
@@ -21,7 +30,7 @@ def test_platform_principal_has_a_fixed_name_and_one_hour_sessions(template: Tem
     )
 
 
-def test_platform_principal_trusts_only_the_api_and_validate_roles(view, listed):
+def test_platform_principal_trusts_only_the_roles_of_functions_that_call_customers(view, listed):
     trust = view.properties("PlatformPrincipalRole")["AssumeRolePolicyDocument"]["Statement"]
 
     (statement,) = trust
@@ -29,7 +38,7 @@ def test_platform_principal_trusts_only_the_api_and_validate_roles(view, listed)
     assert statement["Action"] == "sts:AssumeRole"
     assert set(statement["Principal"]) == {"AWS"}
     trusted = {principal["Fn::GetAtt"][0] for principal in listed(statement["Principal"]["AWS"])}
-    assert trusted == {view.role_of("ApiFunction"), view.role_of("ValidateFunction")}
+    assert trusted == {view.role_of(name) for name in CUSTOMER_FACING}
     assert "Condition" not in statement
 
 
@@ -42,14 +51,14 @@ def test_platform_principal_may_only_assume_roles_outside_the_platform_account(v
     assert statement["Condition"] == {"StringNotEquals": {"aws:ResourceAccount": {"Ref": "AWS::AccountId"}}}
 
 
-def test_only_api_and_validate_may_assume_the_platform_principal(view):
-    for name in ("ApiFunction", "ConnectFunction", "ValidateFunction"):
+def test_only_functions_that_call_customers_may_assume_the_platform_principal(view):
+    for name in FUNCTIONS:
         assumes = [
             statement
             for statement in view.identity_statements(view.role_of(name))
             if "sts:AssumeRole" in statement["Action"]
         ]
-        if name == "ConnectFunction":
+        if name not in CUSTOMER_FACING:
             assert assumes == []
             continue
         (statement,) = assumes
@@ -57,21 +66,41 @@ def test_only_api_and_validate_may_assume_the_platform_principal(view):
         assert statement["Resource"]["Fn::Join"][1][-1] == ":role/Skylight-platform-principal"
 
 
-def test_connect_function_cannot_write_the_table_or_reach_customers(view):
-    actions = view.actions(view.role_of("ConnectFunction"))
+def test_begin_and_finish_functions_touch_the_table_only(view):
+    for name in ("BeginFunction", "FinishFunction"):
+        actions = view.actions(view.role_of(name))
+        assert actions >= TABLE_WRITES
+        assert not {"sts:AssumeRole", "states:StartExecution", "scheduler:CreateSchedule"} & actions
 
-    assert "dynamodb:GetItem" in actions
-    assert not actions & TABLE_WRITES
-    assert not {"sts:AssumeRole", "states:StartExecution", "kms:Encrypt"} & actions
+
+def test_only_the_api_manages_schedules_and_passes_only_the_schedules_role_to_scheduler(view):
+    for name in FUNCTIONS:
+        statements = view.identity_statements(view.role_of(name))
+        manages = [s for s in statements if "scheduler:CreateSchedule" in s["Action"]]
+        passes = [s for s in statements if "iam:PassRole" in s["Action"]]
+        if name != "ApiFunction":
+            assert manages == passes == []
+            continue
+        (manage,) = manages
+        assert manage["Resource"]["Fn::Join"][1][-1] == ":schedule/Skylight-schedules/*"
+        (pass_role,) = passes
+        assert pass_role["Resource"] == {"Fn::GetAtt": [view.ids["SchedulerRole"], "Arn"]}
+        assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}
 
 
-def test_api_and_validate_functions_can_write_the_table(view):
-    for name in ("ApiFunction", "ValidateFunction"):
-        assert view.actions(view.role_of(name)) >= TABLE_WRITES
+def test_the_schedules_role_is_for_this_accounts_schedules_and_only_starts_the_workflow(view):
+    role = view.resources[view.ids["SchedulerRole"]]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    assert "aws:SourceArn" in trust["Condition"]["ArnLike"]
+    (statement,) = view.identity_statements(view.ids["SchedulerRole"])
+    assert statement["Action"] == "states:StartExecution"
+    assert statement["Resource"] == {"Ref": view.ids["StateMachine"]}
 
 
 def test_only_the_api_function_starts_executions_of_its_state_machine(view):
-    for name in ("ApiFunction", "ConnectFunction", "ValidateFunction"):
+    for name in FUNCTIONS:
         starts = [
             statement
             for statement in view.identity_statements(view.role_of(name))
@@ -85,7 +114,7 @@ def test_only_the_api_function_starts_executions_of_its_state_machine(view):
 
 
 def test_function_roles_use_no_managed_policies_and_log_only_to_their_own_group(view):
-    for name in ("ApiFunction", "ConnectFunction", "ValidateFunction"):
+    for name in FUNCTIONS:
         role_id = view.role_of(name)
         assert "ManagedPolicyArns" not in view.resources[role_id]["Properties"]
         log_group = view.properties(name)["LoggingConfig"]["LogGroup"]["Ref"]

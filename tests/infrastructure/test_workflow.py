@@ -61,47 +61,89 @@ def test_rendered_definition_is_valid_asl(definition, tmp_path: Path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_graph_connect_then_validate_then_choice(definition, view):
+def test_graph_begin_validate_plan_map_finish(definition, view):
     states = definition["States"]
 
-    assert definition["StartAt"] == "Connect"
-    assert states["Connect"]["Next"] == "Validate"
+    assert definition["StartAt"] == "Begin"
+    assert states["Begin"]["Next"] == "IsAlreadyRunning"
+    assert states["IsAlreadyRunning"]["Choices"] == [
+        {"Variable": "$.already_running", "BooleanEquals": True, "Next": "AlreadyRunning"}
+    ]
+    assert states["IsAlreadyRunning"]["Default"] == "Validate"
     assert states["Validate"]["Next"] == "IsConnected"
-    assert states["Connect"]["Resource"].endswith(f":function:{view.ids['ConnectFunction']}")
-    assert states["Validate"]["Resource"].endswith(f":function:{view.ids['ValidateFunction']}")
+    assert states["IsConnected"]["Choices"] == [
+        {"Variable": "$.validation.result", "StringEquals": "connected", "Next": "Plan"}
+    ]
+    assert states["IsConnected"]["Default"] == "ValidationFailed"
+    assert states["Plan"]["Next"] == "CrawlRegions"
+    assert states["CrawlRegions"]["Next"] == "Finish"
+    assert states["Finish"]["Next"] == "Done"
+    for name in ("Begin", "Validate", "Plan", "Finish"):
+        assert states[name]["Resource"].endswith(f":function:{view.ids[name + 'Function']}")
 
 
-@pytest.mark.parametrize("task", ["Connect", "Validate"])
-def test_tasks_retry_transient_lambda_errors_and_skip_disconnected_accounts(definition, task):
-    state = definition["States"][task]
+def test_each_state_keeps_its_result_under_its_own_key_and_the_map_keeps_none(definition):
+    states = definition["States"]
 
-    (retry,) = state["Retry"]
+    assert states["Validate"]["ResultPath"] == "$.validation"
+    assert states["Plan"]["ResultPath"] == "$.plan"
+    crawl = states["CrawlRegions"]
+    assert crawl["Type"] == "Map"
+    assert crawl["ItemsPath"] == "$.plan.regions"
+    assert crawl["ResultPath"] is None  # region results stay in storage, never in the state
+    assert crawl["MaxConcurrency"] >= 17  # every region of a new account in one wave
+    assert crawl["ItemSelector"] == {
+        "tenant_id.$": "$.tenant_id",
+        "account_id.$": "$.account_id",
+        "crawl_id.$": "$.crawl_id",
+        "region.$": "$$.Map.Item.Value",
+    }
+
+
+def test_a_failing_region_is_skipped_and_never_stops_the_others(definition, view):
+    processor = definition["States"]["CrawlRegions"]["ItemProcessor"]
+    region = processor["States"][processor["StartAt"]]
+
+    assert region["Resource"].endswith(f":function:{view.ids['CrawlRegionFunction']}")
+    (catch,) = region["Catch"]
+    assert catch["ErrorEquals"] == ["States.ALL"]
+    assert processor["States"][catch["Next"]]["Type"] == "Pass"
+
+
+@pytest.mark.parametrize("task", ["Begin", "Validate", "Plan", "Finish"])
+def test_tasks_retry_transient_lambda_errors(definition, task):
+    (retry,) = definition["States"][task]["Retry"]
     assert retry["ErrorEquals"] == LAMBDA_TRANSIENT_ERRORS
     assert retry["BackoffRate"] > 1
     assert retry["MaxAttempts"] >= 3
-    (catch,) = state["Catch"]
-    assert catch["ErrorEquals"] == ["AccountDisconnected"]
-    assert catch["Next"] == "Skipped"
-    assert definition["States"]["Skipped"]["Type"] == "Succeed"
 
 
-def test_choice_goes_to_crawl_when_connected_and_fails_otherwise(definition):
+def test_disconnected_accounts_end_before_any_call_or_go_to_finish(definition):
     states = definition["States"]
-    choice = states["IsConnected"]
 
-    assert choice["Type"] == "Choice"
-    assert choice["Choices"] == [
-        {"Variable": "$.result", "StringEquals": "connected", "Next": "CrawlPending"}
+    assert states["Begin"]["Catch"] == [
+        {"ErrorEquals": ["AccountDisconnected"], "ResultPath": "$.error", "Next": "Skipped"}
     ]
-    assert choice["Default"] == "ValidationFailed"
-    assert states["CrawlPending"]["Type"] == "Pass"
-    assert states["CrawlPending"]["Next"] == "Done"
-    assert states["Done"]["Type"] == "Succeed"
-    assert states["ValidationFailed"] == {
-        "Type": "Fail",
-        "Error": "ValidationFailed",
-        "CausePath": "$.result",
-    }
+    assert states["Skipped"]["Type"] == "Succeed"
+    for task in ("Validate", "Plan"):
+        assert {
+            "ErrorEquals": ["AccountDisconnected"],
+            "ResultPath": "$.error",
+            "Next": "AccountWasDisconnected",
+        } in (states[task]["Catch"])
+
+
+@pytest.mark.parametrize(
+    ("state", "failure"),
+    [
+        ("AccountWasDisconnected", "account_disconnected"),
+        ("ValidationFailed", "validation_failed"),
+        ("PlanFailed", "plan_failed"),
+    ],
+)
+def test_every_failure_is_recorded_and_finished(definition, state, failure):
+    pass_state = definition["States"][state]
+    assert pass_state == {"Type": "Pass", "Result": failure, "ResultPath": "$.failure", "Next": "Finish"}
 
 
 def test_every_next_points_at_an_existing_state(definition):
@@ -112,7 +154,7 @@ def test_every_next_points_at_an_existing_state(definition):
     targets |= {state["Default"] for state in states.values() if "Default" in state}
 
     assert targets <= set(states)
-    assert set(states) - targets == {"Connect"}  # every state but the start is reachable
+    assert set(states) - targets == {"Begin"}  # every state but the start is reachable
 
 
 def test_render_handles_sub_and_definition_substitutions():

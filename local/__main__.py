@@ -41,6 +41,8 @@ def main() -> None:
     print(f"Skylight API      {run.api_url}   (tokens: make -s token TENANT=<id> ROLE=<admin|viewer>)")
     print(f"AWS emulator      {run.emulator.endpoint_url}   (customer accounts: header x-moto-account-id)")
     print(f"Token issuer      {ISSUER}")
+    run.schedules.run_in_background()
+    print("Crawl schedules   fired by this process when due (moto stores schedules but never runs them)")
     print("Ready. Ctrl-C stops.")
     try:
         while True:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from typing import Any
 
@@ -63,29 +64,18 @@ def create_customer_role(
     return arn
 
 
-def wait_for_workflow(run: LocalRun, account_id: str, timeout_s: float = 20) -> str:
-    sfn = run.client("stepfunctions")
-    machine = next(iter(run.stack.of_type("AWS::StepFunctions::StateMachine")))
-    arn = run.stack.resources[machine].ref
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        for execution in sfn.list_executions(stateMachineArn=arn)["executions"]:
-            if execution["name"].startswith(account_id) and execution["status"] != "RUNNING":
-                return str(execution["status"])
-        time.sleep(0.2)
-    return "RUNNING"
-
-
 def run_demo(run: LocalRun) -> None:
     started = time.monotonic()
     admin = Frontend(run.api_url, TENANT, "admin")
     kit = scene_onboarding(admin)
     role_arn = scene_customer_creates_role(run, kit)
     account = scene_connect(run, admin, kit, role_arn)
+    scene_first_crawl(admin, account)
     scene_wrong_external_id(run, admin, kit)
     scene_insecure_trust_policy(run, admin, kit)
     scene_read_rename_retest(run, account)
-    scene_disconnect(admin, account)
+    scene_inventory(run, admin, account)
+    scene_disconnect(run, admin, account)
     print(f"\n{GREEN}Demo finished in {time.monotonic() - started:.1f} s.{RESET}")
 
 
@@ -116,12 +106,35 @@ def read_only_policy(kit: dict[str, Any]) -> Any:
     return kit["permission_policies"]["read_only"]["policy"]
 
 
+def populate_estate(run: LocalRun) -> str:
+    """Something to find: instances in two regions, a bucket, a table (the customer's workloads)."""
+    for region, count, name in (("us-east-1", 3, "web"), ("eu-west-1", 2, "batch")):
+        run.client("ec2", CUSTOMER_ACCOUNT, region).run_instances(
+            ImageId="ami-12345678",
+            MinCount=count,
+            MaxCount=count,
+            InstanceType="t3.small",
+            TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": name}]}],
+        )
+    run.client("s3", CUSTOMER_ACCOUNT, "eu-west-1").create_bucket(
+        Bucket="acme-invoices", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    run.client("dynamodb", CUSTOMER_ACCOUNT).create_table(
+        TableName="orders",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return "5 instances in us-east-1 and eu-west-1, a bucket, a DynamoDB table"
+
+
 def scene_customer_creates_role(run: LocalRun, kit: dict[str, Any]) -> str:
     heading(f"2. In customer account {CUSTOMER_ACCOUNT}, an admin creates the role from the kit")
     role_arn = create_customer_role(
         run, CUSTOMER_ACCOUNT, "SkylightAccess", kit["trust_policy"], read_only_policy(kit)
     )
     print(f"    {role_arn}")
+    print(f"    the account already runs: {populate_estate(run)}")
     return role_arn
 
 
@@ -134,7 +147,6 @@ def scene_connect(run: LocalRun, admin: Frontend, kit: dict[str, Any], role_arn:
         f"    status={account['status']} account={account['provider_account_id']} "
         f"granted={len(account['permissions']['granted'])} missing={account['permissions']['missing']}"
     )
-    print(f"    workflow after connect: {wait_for_workflow(run, account['id'])}")
     return account
 
 
@@ -186,12 +198,134 @@ def scene_read_rename_retest(run: LocalRun, account: dict[str, Any]) -> None:
     print(f"    result={result['result']} name={result['account']['name']!r}")
 
 
-def scene_disconnect(admin: Frontend, account: dict[str, Any]) -> None:
-    heading("7. Disconnect: calls stop at once, data is kept for 30 days")
+def scene_first_crawl(admin: Frontend, account: dict[str, Any]) -> None:
+    heading("3b. The first crawl starts by itself: every enabled region at once")
     path = f"/v1/accounts/{account['id']}"
+    crawl_id = latest_crawl_id(admin, path)
+    crawl = watch_crawl(admin, path, crawl_id)
+    print(
+        f"    {crawl['status']}: {crawl['resources']} resources, {crawl['api_calls']} calls, "
+        f"{crawl['throttles']} throttled, {len(crawl['errors'])} errors, "
+        f"{crawl['writes']['puts']} items written"
+    )
+    show_overview(admin, path)
+
+
+def latest_crawl_id(admin: Frontend, path: str, newer_than: str = "", timeout_s: float = 20) -> str:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        status, page = admin.call("GET", f"{path}/crawls?limit=1")
+        if status == 200 and page["items"] and page["items"][0]["id"] > newer_than:
+            return str(page["items"][0]["id"])
+        time.sleep(0.2)
+    raise TimeoutError("no crawl started")
+
+
+BAR_WIDTH = 24
+
+
+def progress_lines(crawl: dict[str, Any]) -> list[str]:
+    lines = []
+    for region, progress in sorted(crawl["regions"].items()):
+        total = max(progress["types_total"], 1)
+        filled = round(BAR_WIDTH * progress["types_done"] / total)
+        colour = {"succeeded": GREEN, "partial": YELLOW, "failed": RED}.get(progress["status"], DIM)
+        bar = f"{colour}{'█' * filled}{'░' * (BAR_WIDTH - filled)}{RESET}"
+        lines.append(
+            f"    {region:<15} {bar} {progress['types_done']:>2}/{total:<2} {progress['resources']:>4} found"
+        )
+    return lines
+
+
+def watch_crawl(admin: Frontend, path: str, crawl_id: str, timeout_s: float = 60) -> dict[str, Any]:
+    """Poll the crawl and draw one progress bar per region (redrawn in place on a terminal)."""
+    deadline = time.monotonic() + timeout_s
+    drawn = 0
+    while True:
+        _, crawl = admin.call("GET", f"{path}/crawls/{crawl_id}")
+        done = crawl["status"] != "running" or time.monotonic() > deadline
+        if sys.stdout.isatty() or done:
+            lines = progress_lines(crawl)
+            if drawn:
+                print(f"\033[{drawn}A", end="")
+            print("\n".join(lines))
+            drawn = len(lines)
+        if done:
+            return dict(crawl)
+        time.sleep(0.3)
+
+
+def show_overview(admin: Frontend, path: str) -> None:
+    status, shown = admin.call("GET", path)
+    summary, health = shown["inventory_summary"], shown["health"]
+    show_request("GET", path, status)
+    print(f"    inventory: {summary['total']} resources")
+    for resource_type, count in summary["by_type"].items():
+        print(f"      {resource_type:<28} {count:>4}")
+    regions = ", ".join(f"{region} {count}" for region, count in summary["by_region"].items())
+    print(f"    by region: {regions}")
+    print(
+        f"    health: {health['state']}, last successful crawl {health['last_successful_crawl_at']}, "
+        f"{health['stale']} stale, {health['permission_gaps']} permission gaps"
+    )
+
+
+def scene_inventory(run: LocalRun, admin: Frontend, account: dict[str, Any]) -> None:
+    heading("7. Inventory: resources, crawls on demand and on a schedule, health")
+    path = f"/v1/accounts/{account['id']}"
+    status, page = admin.call("GET", f"{path}/inventory?type=aws.ec2.instance&limit=3")
+    show_request("GET", f"{path}/inventory?type=aws.ec2.instance&limit=3", status)
+    for item in page["items"]:
+        attributes = item["attributes"]
+        print(f"      {item['name']:<8} {item['region']:<10} {attributes['instance_type']:<9} {item['id']}")
+    print(f"      … next_cursor={'yes' if page['next_cursor'] else 'none'}")
+
+    run.client("ec2", CUSTOMER_ACCOUNT).run_instances(ImageId="ami-12345678", MinCount=1, MaxCount=1)
+    status, started = admin.call("POST", f"{path}/crawls")
+    show_request("POST", f"{path}/crawls", status)
+    status, again = admin.call("POST", f"{path}/crawls")
+    show_request("POST", f"{path}/crawls  (again, while it runs)", status)
+    print(
+        f"    one crawl per account: the second request got the running one ({again['id'] == started['id']})"
+    )
+    crawl = watch_crawl(admin, path, started["id"])
+    writes = crawl["writes"]
+    print(
+        f"    {crawl['status']}: one new instance and its volume → {writes['puts']} items written, "
+        f"{writes['unchanged']} unchanged (only changes are written)"
+    )
+
+    status, updated = admin.call("PATCH", path, {"crawl_interval_minutes": 15})
+    show_request("PATCH", f"{path}  crawl_interval_minutes=15", status)
+    schedule = f"crawl-{account['id']}"
+    print(f"    schedule {schedule}: every {updated['crawl_interval_minutes']} minutes")
+    run.schedules.fire_now(schedule)  # the local run fires schedules itself; here without the wait
+    crawl = watch_crawl(admin, path, latest_crawl_id(admin, path, newer_than=crawl["id"]))
+    print(f"    the schedule fired: crawl trigger={crawl['trigger']} status={crawl['status']}")
+
+    status, health = admin.call("GET", f"{path}/health")
+    show_request("GET", f"{path}/health", status)
+    print(
+        f"    state={health['state']} throttles={health['throttles']['total']} errors={len(health['errors'])}"
+    )
+    status, totals = admin.call("GET", "/v1/inventory/summary")
+    show_request("GET", "/v1/inventory/summary", status)
+    print(f"    tenant total: {totals['total']} resources in {totals['accounts']} account(s)")
+
+
+def scene_disconnect(run: LocalRun, admin: Frontend, account: dict[str, Any]) -> None:
+    heading("8. Disconnect: calls and schedules stop at once, data is kept for 30 days")
+    path = f"/v1/accounts/{account['id']}"
+    print(f"    schedules before: {run.schedules.names()}")
     status, gone = admin.call("DELETE", path)
     show_request("DELETE", path, status)
     print(f"    status={gone['status']} retained_until={gone['retained_until']}")
+    print(f"    schedules after:  {run.schedules.names()}")
     status, refused = admin.call("POST", f"{path}/test")
     show_request("POST", f"{path}/test", status)
     print(f"    {refused['error']['code']}: {refused['error']['message']}")
+    status, refused = admin.call("POST", f"{path}/crawls")
+    show_request("POST", f"{path}/crawls", status)
+    status, page = admin.call("GET", f"{path}/inventory?limit=1")
+    show_request("GET", f"{path}/inventory  (retained)", status)
+    print(f"    inventory still readable until retained_until: {len(page['items'])} item shown")

@@ -15,6 +15,7 @@ from typing import Any
 import boto3
 
 from local.http_api import LocalHttpApi, Route
+from local.schedules import ScheduleRunner
 from local.stack import REGION, EmulatorResources, LocalStack, Resolver, provision
 from local.tokens import AUDIENCE, ISSUER, verify_token
 
@@ -27,12 +28,14 @@ class LocalRun:
     stack: LocalStack
     api: LocalHttpApi
     api_url: str
+    schedules: ScheduleRunner
 
-    def client(self, service: str, account_id: str | None = None) -> Any:
+    def client(self, service: str, account_id: str | None = None, region: str = REGION) -> Any:
         """A boto3 client on the emulator; `account_id` acts in that (customer) account."""
-        return self.emulator.client(service, account_id)
+        return self.emulator.client(service, account_id, region)
 
     def stop(self) -> None:
+        self.schedules.stop()
         self.api.stop()
         self.emulator.stop()
 
@@ -82,7 +85,10 @@ def start(api_port: int, emulator_port: int, host: str = "127.0.0.1") -> LocalRu
 
     api = LocalHttpApi(_routes(stack), invoke, lambda header: verify_token(header, ISSUER, AUDIENCE))
     server = api.start(host, api_port)
-    return LocalRun(emulator, stack, api, f"http://{host}:{server.server_address[1]}")
+    schedules = ScheduleRunner(
+        emulator.client("scheduler"), emulator.client("stepfunctions"), os.environ["SCHEDULE_GROUP_NAME"]
+    )
+    return LocalRun(emulator, stack, api, f"http://{host}:{server.server_address[1]}", schedules)
 
 
 def _configure_functions(stack: LocalStack) -> None:

@@ -140,3 +140,33 @@ def test_viewer_reads_another_tenant_sees_nothing_and_disconnect_stops_tests(loc
     assert (status, gone["status"]) == (200, "disconnected")
     status, body = call(local_run, "POST", path + "/test")
     assert (status, body["error"]["code"]) == (409, "account_disconnected")
+
+
+def test_the_local_run_fires_due_schedules_like_eventbridge_scheduler(local_run, kit):
+    status, account = connect(local_run, role_from_kit(local_run, kit, "Scheduled"), name="Scheduled")
+    assert status == 201, account
+    schedule = f"crawl-{account['id']}"
+    assert schedule in local_run.schedules.names()
+
+    wait_for_crawls(local_run, account["id"], lambda crawls: crawls and crawls[0]["status"] != "running")
+    now = time.time()
+    assert schedule not in local_run.schedules.fire_due(now)  # first seen: due one interval later
+    assert schedule in local_run.schedules.fire_due(now + 6 * 3600 + 1)
+
+    crawls = wait_for_crawls(local_run, account["id"], lambda crawls: crawls[0]["trigger"] == "schedule")
+    assert crawls[0]["trigger"] == "schedule"
+
+    call(local_run, "DELETE", f"/v1/accounts/{account['id']}")
+    assert schedule not in local_run.schedules.names()
+
+
+def wait_for_crawls(run, account_id, condition, timeout_s=30):
+    deadline = time.monotonic() + timeout_s
+    crawls = []
+    while time.monotonic() < deadline:
+        _, page = call(run, "GET", f"/v1/accounts/{account_id}/crawls", role="viewer")
+        crawls = page["items"]
+        if crawls and condition(crawls):
+            break
+        time.sleep(0.3)
+    return crawls

@@ -6,8 +6,6 @@ import contextlib
 import json
 from typing import Any, Protocol
 
-import boto3
-
 
 class CrawlScheduler(Protocol):
     def ensure(self, tenant_id: str, account_id: str, every_minutes: int) -> None:
@@ -48,6 +46,8 @@ class EventBridgeCrawlScheduler:
     @property
     def client(self) -> Any:
         if self._client is None:
+            import boto3  # on first use: importing the wiring must not load the SDK
+
             self._client = boto3.client("scheduler", region_name=self._region)
         return self._client
 

@@ -7,8 +7,6 @@ import secrets
 import time
 from typing import Any, Protocol
 
-import boto3
-
 
 class WorkflowStarter(Protocol):
     def start(self, tenant_id: str, account_id: str, trigger: str, crawl_id: str | None = None) -> str:
@@ -26,6 +24,8 @@ class StepFunctionsWorkflowStarter:
     def client(self) -> Any:
         # Created on first start: the workflow's own functions share this wiring but never start one.
         if self._client is None:
+            import boto3  # on first use: importing the wiring must not load the SDK
+
             self._client = boto3.client("stepfunctions", region_name=self._region)
         return self._client
 

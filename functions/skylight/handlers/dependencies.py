@@ -1,4 +1,8 @@
-"""Wiring: the production implementations of every outside system, built once per container."""
+"""Wiring: the production implementations of every outside system, built once per container.
+
+The implementations (PynamoDB, boto3) are imported on the first call, not with the handler module:
+a function pays for the SDKs when it first uses them, and importing a handler stays cheap.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,16 @@ from datetime import timedelta
 from functools import lru_cache
 
 from skylight.config import get_settings
-from skylight.dal.dynamodb import DynamoAccountRepository, DynamoTenantRepository
-from skylight.dal.dynamodb_inventory import DynamoCrawlRepository, DynamoInventoryRepository
-from skylight.gateways.schedules import EventBridgeCrawlScheduler
-from skylight.gateways.workflow import StepFunctionsWorkflowStarter
 from skylight.logic.services import Services
 
 
 @lru_cache(maxsize=1)
 def services() -> Services:
+    from skylight.dal.dynamodb import DynamoAccountRepository, DynamoTenantRepository
+    from skylight.dal.dynamodb_inventory import DynamoCrawlRepository, DynamoInventoryRepository
+    from skylight.gateways.schedules import EventBridgeCrawlScheduler
+    from skylight.gateways.workflow import StepFunctionsWorkflowStarter
+
     settings = get_settings()
     return Services(
         tenants=DynamoTenantRepository(settings.table_name, settings.region),

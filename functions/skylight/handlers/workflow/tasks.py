@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from skylight.handlers.dependencies import services
@@ -30,7 +30,6 @@ from skylight.models.workflow import (
 )
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 
 
@@ -48,7 +47,6 @@ def _stop_if_gone(account_id: str) -> Iterator[None]:
 
 
 @logger.inject_lambda_context(log_event=False)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def begin_crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Refuse a disconnected account; take the account's crawl lock (or adopt the API's crawl)."""
@@ -69,7 +67,6 @@ def begin_crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]
 
 
 @logger.inject_lambda_context(log_event=False)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def validate_account(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Validate the connection again and record the outcome on the account."""
@@ -87,7 +84,6 @@ def validate_account(event: dict[str, Any], context: LambdaContext) -> dict[str,
 
 
 @logger.inject_lambda_context(log_event=False)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def plan_crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Discover the account's enabled regions; the Map fans out over them."""
@@ -99,7 +95,6 @@ def plan_crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 
 @logger.inject_lambda_context(log_event=False)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def crawl_region(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """List one region of the account and commit what changed."""
@@ -117,7 +112,6 @@ def crawl_region(event: dict[str, Any], context: LambdaContext) -> dict[str, Any
 
 
 @logger.inject_lambda_context(log_event=False)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def finish_crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Total the regions, update the account's summary and health, release the crawl lock."""

@@ -140,3 +140,11 @@ def ec2_resource(
         attributes=attributes,
         tags=tags,
     )
+
+
+def unless_deleted(client: Any, describe: Callable[[], T]) -> T | None:
+    """A detail call about something just listed; None when it was deleted in between (not an error)."""
+    try:
+        return describe()
+    except client.exceptions.ResourceNotFoundException:
+        return None

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from skylight.models.inventory import Resource
-from skylight.providers.aws.resources import Location, ResourceType, iso, records
+from skylight.providers.aws.resources import Location, ResourceType, iso, records, unless_deleted
 
 RESOURCE = ResourceType(name="aws.dynamodb.table", service="dynamodb")
 
@@ -14,7 +14,9 @@ RESOURCE = ResourceType(name="aws.dynamodb.table", service="dynamodb")
 def fetch(client: Any) -> Iterator[dict[str, Any]]:
     # Tags would cost one more call per table: left out.
     for name in records(client, "list_tables", "TableNames", 100):
-        yield client.describe_table(TableName=name)["Table"]
+        described = unless_deleted(client, lambda name=name: client.describe_table(TableName=name))
+        if described is not None:
+            yield described["Table"]
 
 
 def transform(raw: dict[str, Any], location: Location) -> Resource:

@@ -6,14 +6,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from skylight.models.inventory import Resource
-from skylight.providers.aws.resources import Location, ResourceType, iso, records
+from skylight.providers.aws.resources import Location, ResourceType, iso, records, unless_deleted
 
 RESOURCE = ResourceType(name="aws.eks.cluster", service="eks")
 
 
 def fetch(client: Any) -> Iterator[dict[str, Any]]:
     for name in records(client, "list_clusters", "clusters", 100):
-        yield client.describe_cluster(name=name)["cluster"]
+        described = unless_deleted(client, lambda name=name: client.describe_cluster(name=name))
+        if described is not None:
+            yield described["cluster"]
 
 
 def transform(raw: dict[str, Any], location: Location) -> Resource:

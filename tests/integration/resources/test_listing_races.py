@@ -1,0 +1,40 @@
+"""A resource deleted between its listing and its detail call is simply gone, not an error."""
+
+import boto3
+
+from skylight.providers.aws.resources import Location
+from tests.integration.resources.builders import module
+
+LOCATION = Location(account_id="123456789012", region="us-east-1")
+
+
+def delete_before(client, operation, delete):
+    """Delete the resource just before the detail call reaches the emulated AWS (once)."""
+    done = []
+
+    def hook(**_):
+        if not done:
+            done.append(True)
+            delete()
+
+    client.meta.events.register(f"before-call.*.{operation}", hook)
+
+
+def test_a_table_deleted_while_listing_is_skipped():
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    for name in ("kept", "gone"):
+        client.create_table(
+            TableName=name,
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    other = boto3.client("dynamodb", region_name="us-east-1")
+    delete_before(client, "DescribeTable", lambda: other.delete_table(TableName="gone"))
+
+    tables = [
+        module("aws.dynamodb.table").transform(raw, LOCATION)
+        for raw in module("aws.dynamodb.table").fetch(client)
+    ]
+
+    assert [table.name for table in tables] == ["kept"]

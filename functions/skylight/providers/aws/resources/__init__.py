@@ -142,9 +142,9 @@ def ec2_resource(
     )
 
 
-def unless_deleted(client: Any, describe: Callable[[], T]) -> T | None:
+def unless_deleted(client: Any, describe: Callable[..., T], **arguments: Any) -> T | None:
     """A detail call about something just listed; None when it was deleted in between (not an error)."""
     try:
-        return describe()
+        return describe(**arguments)
     except client.exceptions.ResourceNotFoundException:
         return None

@@ -14,7 +14,7 @@ RESOURCE = ResourceType(name="aws.dynamodb.table", service="dynamodb")
 def fetch(client: Any) -> Iterator[dict[str, Any]]:
     # Tags would cost one more call per table: left out.
     for name in records(client, "list_tables", "TableNames", 100):
-        described = unless_deleted(client, lambda name=name: client.describe_table(TableName=name))
+        described = unless_deleted(client, client.describe_table, TableName=name)
         if described is not None:
             yield described["Table"]
 

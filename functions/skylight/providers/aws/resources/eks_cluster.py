@@ -13,7 +13,7 @@ RESOURCE = ResourceType(name="aws.eks.cluster", service="eks")
 
 def fetch(client: Any) -> Iterator[dict[str, Any]]:
     for name in records(client, "list_clusters", "clusters", 100):
-        described = unless_deleted(client, lambda name=name: client.describe_cluster(name=name))
+        described = unless_deleted(client, client.describe_cluster, name=name)
         if described is not None:
             yield described["cluster"]
 

@@ -63,6 +63,7 @@ class SkylightStack(cdk.Stack):
             },
         )
         functions.grant_table_access(data.table)
+        data.on_aged_out_accounts(functions.purge)
 
         # Only the functions that reach customer accounts may become the platform principal.
         self.principal = principal = PlatformPrincipal(

@@ -97,6 +97,7 @@ def resource_logical_ids(bundling: bool = False) -> dict[str, str]:
         "PlanFunction": stack.functions.plan,
         "CrawlRegionFunction": stack.functions.crawl_region,
         "FinishFunction": stack.functions.finish,
+        "PurgeFunction": stack.functions.purge,
         "SchedulerRole": stack.schedules.role,
         "PlatformPrincipalRole": stack.principal.role,
         "StateMachine": stack.workflow.state_machine,

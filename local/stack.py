@@ -231,11 +231,18 @@ class EmulatorResources:
                 "SSEType": "KMS",
                 "KMSMasterKeyId": r.resolve(key),
             }
+        stream = props.get("StreamSpecification")
+        if stream:
+            arguments["StreamSpecification"] = {"StreamEnabled": True, **stream}
         description = ddb.create_table(**arguments)["TableDescription"]
         ttl = props.get("TimeToLiveSpecification")
         if ttl and ttl.get("Enabled"):
             ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
-        return Physical(ref=name, attributes={"Arn": description["TableArn"]})
+        attributes = {"Arn": description["TableArn"]}
+        if "LatestStreamArn" in description:
+            # The event source mapping on it stays a placeholder: moto never expires items by TTL.
+            attributes["StreamArn"] = description["LatestStreamArn"]
+        return Physical(ref=name, attributes=attributes)
 
     def role(self, logical_id: str, props: dict[str, Any], r: Resolver) -> Physical:
         name = physical_name(logical_id, r.resolve(props.get("RoleName")))

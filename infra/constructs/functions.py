@@ -85,6 +85,13 @@ FINISH_FUNCTION = FunctionSpec(
     memory_size=512,
     timeout=cdk.Duration.seconds(60),
 )
+PURGE_FUNCTION = FunctionSpec(
+    construct_id="PurgeFunction",
+    handler="skylight.handlers.events.aged_out.purge_aged_out_accounts",
+    description="Skylight: delete what an account left behind once its retention is over",
+    memory_size=512,
+    timeout=cdk.Duration.minutes(5),
+)
 
 
 class SkylightFunctions(Construct):
@@ -114,11 +121,12 @@ class SkylightFunctions(Construct):
         self.plan = self._function(PLAN_FUNCTION)
         self.crawl_region = self._function(CRAWL_REGION_FUNCTION)
         self.finish = self._function(FINISH_FUNCTION)
+        self.purge = self._function(PURGE_FUNCTION)
 
     @property
     def all(self) -> tuple[lambda_.Function, ...]:
         """Every function, for wiring that applies to all of them."""
-        return (self.api, self.begin, self.validate, self.plan, self.crawl_region, self.finish)
+        return (self.api, self.begin, self.validate, self.plan, self.crawl_region, self.finish, self.purge)
 
     @property
     def customer_facing(self) -> tuple[lambda_.Function, ...]:

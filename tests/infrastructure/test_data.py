@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk.assertions import Template
 
 
@@ -47,7 +49,23 @@ def test_schedule_group_is_named_after_the_stack(view):
 def test_every_log_group_is_encrypted_and_expires(view):
     log_groups = view.of_type("AWS::Logs::LogGroup").values()
 
-    assert len(log_groups) == 8  # six functions, the state machine, the API access logs
+    assert len(log_groups) == 9  # seven functions, the state machine, the API access logs
     for log_group in log_groups:
         assert log_group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [view.ids["Key"], "Arn"]}
         assert log_group["Properties"]["RetentionInDays"] == 30
+
+
+def test_only_ttl_removals_of_account_items_reach_the_purge(view):
+    (mapping,) = view.of_type("AWS::Lambda::EventSourceMapping").values()
+    properties = mapping["Properties"]
+    assert properties["FunctionName"] == {"Ref": view.ids["PurgeFunction"]}
+    assert properties["EventSourceArn"] == {"Fn::GetAtt": [view.ids["Table"], "StreamArn"]}
+    (pattern,) = [json.loads(f["Pattern"]) for f in properties["FilterCriteria"]["Filters"]]
+    assert pattern == {
+        "eventName": ["REMOVE"],
+        "userIdentity": {"type": ["Service"], "principalId": ["dynamodb.amazonaws.com"]},
+        "dynamodb": {"Keys": {"sk": {"S": [{"prefix": "ACCOUNT#"}]}}},
+    }
+    assert properties["BisectBatchOnFunctionError"] is True
+    assert "OnFailure" in properties["DestinationConfig"]
+    assert view.properties("Table")["StreamSpecification"] == {"StreamViewType": "KEYS_ONLY"}

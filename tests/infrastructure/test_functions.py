@@ -19,6 +19,7 @@ HANDLERS = {
     "PlanFunction": "skylight.handlers.workflow.tasks.plan_crawl",
     "CrawlRegionFunction": "skylight.handlers.workflow.tasks.crawl_region",
     "FinishFunction": "skylight.handlers.workflow.tasks.finish_crawl",
+    "PurgeFunction": "skylight.handlers.events.aged_out.purge_aged_out_accounts",
 }
 FUNCTIONS = tuple(HANDLERS)
 SHARED_ENVIRONMENT = {

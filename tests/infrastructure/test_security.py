@@ -15,6 +15,7 @@ FUNCTIONS = (
     "PlanFunction",
     "CrawlRegionFunction",
     "FinishFunction",
+    "PurgeFunction",
 )
 CUSTOMER_FACING = ("ApiFunction", "ValidateFunction", "PlanFunction", "CrawlRegionFunction")
 
@@ -67,7 +68,7 @@ def test_only_functions_that_call_customers_may_assume_the_platform_principal(vi
 
 
 def test_begin_and_finish_functions_touch_the_table_only(view):
-    for name in ("BeginFunction", "FinishFunction"):
+    for name in ("BeginFunction", "FinishFunction", "PurgeFunction"):
         actions = view.actions(view.role_of(name))
         assert actions >= TABLE_WRITES
         assert not {"sts:AssumeRole", "states:StartExecution", "scheduler:CreateSchedule"} & actions

@@ -181,6 +181,13 @@ class DynamoInventoryRepository:
         items = SummaryItem.query(tenant_pk(tenant_id), SummaryItem.sk.startswith(SUMMARY_PREFIX))
         return [InventorySummary.model_validate(item.document) for item in items]
 
+    def purge(self, tenant_id: str, account_id: str) -> int:
+        resources = ResourceItem.query(
+            inventory_pk(tenant_id, account_id), attributes_to_get=["pk", "sk"], page_size=1000
+        )
+        summary = [SummaryItem(tenant_pk(tenant_id), SUMMARY_PREFIX + account_id)]
+        return _delete_all(ResourceItem, [*resources, *summary])
+
 
 class DynamoCrawlRepository:
     def __init__(self, table_name: str, region: str) -> None:
@@ -272,6 +279,15 @@ class DynamoCrawlRepository:
             # The lock expired and a newer crawl took it over: record this one, leave the lock alone.
             self._crawl_item(crawl).save()
 
+    def purge(self, tenant_id: str, account_id: str) -> int:
+        pk = tenant_pk(tenant_id)
+        records = [
+            item
+            for prefix in (f"{CRAWL_PREFIX}{account_id}#", f"{CRAWL_REGION_PREFIX}{account_id}#")
+            for item in CrawlItem.query(pk, CrawlItem.sk.startswith(prefix), attributes_to_get=["pk", "sk"])
+        ]
+        return _delete_all(CrawlItem, [*records, CrawlLockItem(pk, LOCK_PREFIX + account_id)])
+
     @staticmethod
     def _crawl_item(crawl: Crawl) -> CrawlItem:
         # Regions live in their own items; the crawl item holds the totals.
@@ -282,6 +298,14 @@ class DynamoCrawlRepository:
             document=document,
             ttl=crawl.started_at + CRAWL_HISTORY,
         )
+
+
+def _delete_all(model: type[_Item], items: list[_Item]) -> int:
+    """Delete items by key, 25 to a request (deleting what is not there costs nothing and fails nothing)."""
+    with model.batch_write() as batch:
+        for item in items:
+            batch.delete(item)
+    return len(items)
 
 
 def _to_resource(item: ResourceItem) -> Resource:

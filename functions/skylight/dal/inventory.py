@@ -66,6 +66,10 @@ class InventoryRepository(Protocol):
         """Every account summary of the tenant."""
         ...
 
+    def purge(self, tenant_id: str, account_id: str) -> int:
+        """Delete every resource and the summary of an account; return how many items went."""
+        ...
+
 
 class CrawlRepository(Protocol):
     def begin(self, crawl: Crawl, lock_until: datetime, now: datetime) -> None:
@@ -90,4 +94,8 @@ class CrawlRepository(Protocol):
 
     def finish(self, crawl: Crawl) -> None:
         """Store the finished crawl and release the account's crawl lock."""
+        ...
+
+    def purge(self, tenant_id: str, account_id: str) -> int:
+        """Delete every crawl record and the lock of an account; return how many items went."""
         ...

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools import Logger
+
 from skylight.dal.inventory import ResourcePage
 from skylight.logic.accounts import get_account
 from skylight.logic.services import Services
 from skylight.models.domain import Account, AccountStatus, Caller
 from skylight.models.inventory import Crawl, CrawlStatus, InventorySummary
+
+logger = Logger(child=True)
 
 # Provider error codes that mean "not allowed" rather than "broken": shown as permission gaps.
 PERMISSION_ERROR_MARKERS = ("AccessDenied", "Unauthorized", "Forbidden", "AuthorizationError")
@@ -79,6 +83,16 @@ def tenant_summary(services: Services, caller: Caller) -> dict[str, Any]:
         "by_region": dict(sorted(by_region.items())),
         "by_account": sorted(by_account, key=lambda row: -int(row["total"])),
     }
+
+
+def purge_account_data(services: Services, tenant_id: str, account_id: str) -> int:
+    """Delete what an aged-out account left behind: resources, summary, crawl history, lock.
+
+    Runs once DynamoDB's TTL has removed the account item itself (the retention is over).
+    """
+    deleted = services.inventory.purge(tenant_id, account_id) + services.crawls.purge(tenant_id, account_id)
+    logger.info("aged-out account purged", extra={"account_id": account_id, "items": deleted})
+    return deleted
 
 
 def _all_accounts(services: Services, caller: Caller) -> list[Account]:

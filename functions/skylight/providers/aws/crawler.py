@@ -18,7 +18,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from skylight.models.inventory import GLOBAL_SEGMENT, ListingError, TypeListing
+from skylight.models.inventory import GLOBAL_SEGMENT, ListingError, Resource, TypeListing
 from skylight.providers.aws.gateway import (
     HOME_REGIONS,
     THROTTLING_CODES,
@@ -186,25 +186,19 @@ class RegionCrawler:
     def _list_type(
         self, module: ResourceModule, client: Any, location: Location, region: str, meter: _Meter
     ) -> TypeListing:
+        resources: list[Resource] | None = None
+        error: ListingError | None = None
         try:
             resources = [module.transform(raw, location) for raw in module.fetch(client)]
-        except (ClientError, BotoCoreError, KeyError, TypeError, ValueError) as error:
-            code, message = _describe(error)
-            return TypeListing(
-                type=module.type.name,
+        except (ClientError, BotoCoreError, KeyError, TypeError, ValueError) as failure:
+            code, message = _describe(failure)
+            error = ListingError(
+                region=region,
                 service=module.type.service,
-                resources=None,
-                api_calls=meter.api_calls,
-                pages=meter.pages,
-                throttles=meter.throttles,
-                error=ListingError(
-                    region=region,
-                    service=module.type.service,
-                    type=module.type.name,
-                    code=code,
-                    message=message,
-                    at=self._clock(),
-                ),
+                type=module.type.name,
+                code=code,
+                message=message,
+                at=self._clock(),
             )
         return TypeListing(
             type=module.type.name,
@@ -213,6 +207,7 @@ class RegionCrawler:
             api_calls=meter.api_calls,
             pages=meter.pages,
             throttles=meter.throttles,
+            error=error,
         )
 
 

@@ -6,10 +6,9 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from skylight.handlers.api.routes.common import current_caller, error_responses
+from skylight.handlers.api.routes.common import AccountId, current_caller, route_errors
 from skylight.handlers.dependencies import services
 from skylight.logic import accounts, inventory
 from skylight.models.api import (
@@ -23,19 +22,13 @@ from skylight.models.api import (
 
 router = Router()
 
-AccountId = Annotated[str, Path(min_length=1, max_length=64, description="The account's id")]
-
-
-def _errors(*codes: int) -> dict[int, OpenAPIResponse]:
-    return error_responses(400, 401, 403, *codes)
-
 
 @router.post(
     "/v1/accounts",
     summary="Connect an account",
     description="Validates the connection synchronously and stores it only when it works.",
     tags=["accounts"],
-    responses={201: {"description": "connected"}, **_errors(409, 422, 503)},
+    responses={201: {"description": "connected"}, **route_errors(409, 422, 503)},
 )
 def connect_account(request: Annotated[ConnectAccountRequest, Body()]) -> Response[AccountOut]:
     caller = current_caller(router, "admin")
@@ -51,7 +44,7 @@ def connect_account(request: Annotated[ConnectAccountRequest, Body()]) -> Respon
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=AccountOut.of(account))
 
 
-@router.get("/v1/accounts", summary="List accounts", tags=["accounts"], responses=_errors())
+@router.get("/v1/accounts", summary="List accounts", tags=["accounts"], responses=route_errors())
 def list_accounts(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
@@ -61,7 +54,9 @@ def list_accounts(
     return AccountListOut(items=[AccountOut.of(a) for a in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/v1/accounts/<account_id>", summary="Read an account", tags=["accounts"], responses=_errors(404))
+@router.get(
+    "/v1/accounts/<account_id>", summary="Read an account", tags=["accounts"], responses=route_errors(404)
+)
 def get_account(account_id: AccountId) -> AccountDetailOut:
     caller = current_caller(router, "viewer")
     account, overview = inventory.account_overview(services(), caller, account_id)
@@ -72,7 +67,7 @@ def get_account(account_id: AccountId) -> AccountDetailOut:
     "/v1/accounts/<account_id>",
     summary="Rename an account or change its crawl schedule",
     tags=["accounts"],
-    responses=_errors(404, 409),
+    responses=route_errors(404, 409),
 )
 def update_account(account_id: AccountId, request: Annotated[UpdateAccountRequest, Body()]) -> AccountOut:
     caller = current_caller(router, "admin")
@@ -87,7 +82,7 @@ def update_account(account_id: AccountId, request: Annotated[UpdateAccountReques
     summary="Test a connection again",
     description="Re-runs every validation step now and records the outcome on the account.",
     tags=["accounts"],
-    responses=_errors(404, 409),
+    responses=route_errors(404, 409),
 )
 def test_account(account_id: AccountId) -> TestResultOut:
     caller = current_caller(router, "admin")
@@ -106,7 +101,7 @@ def test_account(account_id: AccountId) -> TestResultOut:
     summary="Disconnect an account",
     description="Calls stop at once; the account stays readable until `retained_until`, then ages out.",
     tags=["accounts"],
-    responses=_errors(404),
+    responses=route_errors(404),
 )
 def disconnect_account(account_id: AccountId) -> AccountOut:
     caller = current_caller(router, "admin")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from skylight.handlers.api.auth import require_role
@@ -29,6 +32,14 @@ ERROR_RESPONSES: dict[int, str] = {
     "partition_mismatch",
     503: "retry_later: the cloud provider throttled or did not answer",
 }
+
+
+AccountId = Annotated[str, Path(min_length=1, max_length=64, description="The account's id")]
+
+
+def route_errors(*codes: int) -> dict[int, OpenAPIResponse]:
+    """What every authenticated route can answer (400, 401, 403), plus `codes`."""
+    return error_responses(400, 401, 403, *codes)
 
 
 def error_responses(*codes: int) -> dict[int, OpenAPIResponse]:

@@ -7,9 +7,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
-from skylight.handlers.api.routes.common import current_caller, error_responses
+from skylight.handlers.api.routes.common import AccountId, current_caller, route_errors
 from skylight.handlers.dependencies import services
 from skylight.logic import crawls, inventory
 from skylight.models.api import (
@@ -24,7 +23,6 @@ from skylight.models.api import (
 
 router = Router()
 
-AccountId = Annotated[str, Path(min_length=1, max_length=64, description="The account's id")]
 CrawlId = Annotated[str, Path(min_length=1, max_length=64, description="The crawl's id")]
 Limit = Annotated[int, Query(ge=1, le=100)]
 Cursor = Annotated[str | None, Query(max_length=2048)]
@@ -32,16 +30,12 @@ TYPE_PATTERN = r"^[a-z0-9]+\.[a-z0-9]+\.[a-z0-9_]+$"
 REGION_PATTERN = r"^[a-z0-9-]{2,32}$"
 
 
-def _errors(*codes: int) -> dict[int, OpenAPIResponse]:
-    return error_responses(400, 401, 403, *codes)
-
-
 @router.post(
     "/v1/accounts/<account_id>/crawls",
     summary="Crawl the account now",
     description="Starts a crawl (202), or returns the one already running (200): one crawl per account.",
     tags=["inventory"],
-    responses={202: {"description": "started"}, **_errors(404, 409, 503)},
+    responses={202: {"description": "started"}, **route_errors(404, 409, 503)},
 )
 def start_crawl(account_id: AccountId) -> Response[CrawlStartedOut]:
     caller = current_caller(router, "admin")
@@ -57,7 +51,7 @@ def start_crawl(account_id: AccountId) -> Response[CrawlStartedOut]:
     "/v1/accounts/<account_id>/crawls",
     summary="List the account's crawls, newest first",
     tags=["inventory"],
-    responses=_errors(404),
+    responses=route_errors(404),
 )
 def list_crawls(account_id: AccountId, limit: Limit = 20, cursor: Cursor = None) -> CrawlListOut:
     caller = current_caller(router, "viewer")
@@ -69,7 +63,7 @@ def list_crawls(account_id: AccountId, limit: Limit = 20, cursor: Cursor = None)
     "/v1/accounts/<account_id>/crawls/<crawl_id>",
     summary="Read a crawl, with its progress per region",
     tags=["inventory"],
-    responses=_errors(404),
+    responses=route_errors(404),
 )
 def get_crawl(account_id: AccountId, crawl_id: CrawlId) -> CrawlOut:
     caller = current_caller(router, "viewer")
@@ -80,7 +74,7 @@ def get_crawl(account_id: AccountId, crawl_id: CrawlId) -> CrawlOut:
     "/v1/accounts/<account_id>/inventory",
     summary="List the account's resources",
     tags=["inventory"],
-    responses=_errors(404),
+    responses=route_errors(404),
 )
 def list_inventory(
     account_id: AccountId,
@@ -101,7 +95,7 @@ def list_inventory(
     "/v1/accounts/<account_id>/health",
     summary="What the last crawls listed and what failed",
     tags=["inventory"],
-    responses=_errors(404),
+    responses=route_errors(404),
 )
 def account_health(account_id: AccountId) -> HealthOut:
     caller = current_caller(router, "viewer")
@@ -112,7 +106,7 @@ def account_health(account_id: AccountId) -> HealthOut:
     "/v1/inventory/summary",
     summary="The tenant's inventory totals across its accounts",
     tags=["inventory"],
-    responses=_errors(),
+    responses=route_errors(),
 )
 def tenant_summary() -> TenantInventorySummaryOut:
     caller = current_caller(router, "viewer")

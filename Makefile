@@ -16,7 +16,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 TENANT ?= tenant-a
 ROLE ?= admin
 
-.PHONY: bootstrap demo serve token test lint typecheck unit openapi synth clean
+.PHONY: bootstrap demo serve token test lint typecheck unit openapi synth bench clean
 
 $(STAMP_PY): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
@@ -53,6 +53,9 @@ test: bootstrap lint typecheck ## The whole suite: lint, types, unit, integratio
 
 openapi: $(STAMP_PY) ## Regenerate docs/openapi.json from the routes
 	PYTHONPATH=functions $(BIN)/python -m skylight.handlers.api.openapi > docs/openapi.json
+
+bench: bootstrap ## Crawl a synthetic 10k-resource account in the emulator and print the figures
+	$(BIN)/python -m local.bench
 
 synth: bootstrap ## cdk synth, offline
 	npx cdk synth --quiet

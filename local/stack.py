@@ -231,18 +231,13 @@ class EmulatorResources:
                 "SSEType": "KMS",
                 "KMSMasterKeyId": r.resolve(key),
             }
-        stream = props.get("StreamSpecification")
-        if stream:
-            arguments["StreamSpecification"] = {"StreamEnabled": True, **stream}
         description = ddb.create_table(**arguments)["TableDescription"]
         ttl = props.get("TimeToLiveSpecification")
         if ttl and ttl.get("Enabled"):
             ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
-        attributes = {"Arn": description["TableArn"]}
-        if "LatestStreamArn" in description:
-            # The event source mapping on it stays a placeholder: moto never expires items by TTL.
-            attributes["StreamArn"] = description["LatestStreamArn"]
-        return Physical(ref=name, attributes=attributes)
+        # No stream locally: moto never expires items by TTL, so nothing would ever flow on it.
+        arn = description["TableArn"]
+        return Physical(ref=name, attributes={"Arn": arn, "StreamArn": f"{arn}/stream/local"})
 
     def role(self, logical_id: str, props: dict[str, Any], r: Resolver) -> Physical:
         name = physical_name(logical_id, r.resolve(props.get("RoleName")))

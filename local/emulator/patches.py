@@ -8,7 +8,8 @@ Each patch lives in its own module, whose docstring names the moto gap it closes
 * `lambda_runtime`    Lambda invocations import and run the function's handler in-process;
 * `denials`           the access-denied codes count as common errors (no moto warning per denial);
 * `regions`           DescribeRegions answers with the partition's enabled regions only;
-* `buckets`           ListBuckets answers with each bucket's region.
+* `buckets`           ListBuckets answers with each bucket's region;
+* `dynamodb_queries`  a Query reads only its partition (moto sorts the whole table for each one).
 
 The patches change moto's classes, so they apply to the in-process `mock_aws` and to a
 `ThreadedMotoServer` in the same process alike. `install()` is idempotent and thread-safe.
@@ -21,6 +22,7 @@ import threading
 from local.emulator import (
     buckets,
     denials,
+    dynamodb_queries,
     iam_enforcement,
     lambda_runtime,
     managed_policies,
@@ -45,6 +47,7 @@ def install() -> None:
         lambda_runtime.install()
         regions.install()
         buckets.install()
+        dynamodb_queries.install()
         _installed = True
 
 

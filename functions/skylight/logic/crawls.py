@@ -132,9 +132,14 @@ def crawl_region(
             progress.throttles += outcome.throttles
             progress.errors += outcome.error is not None
             now = services.clock()
+            snapshot = None
             if now - last_saved[0] >= PROGRESS_EVERY:
                 last_saved[0] = now
-                services.crawls.save_region(tenant_id, account_id, crawl_id, region, progress)
+                snapshot = progress.model_copy(deep=True)
+        # Written outside the lock, so other types finishing meanwhile never wait on storage; the
+        # final save below is the one that counts.
+        if snapshot is not None:
+            services.crawls.save_region(tenant_id, account_id, crawl_id, region, snapshot)
 
     provider.crawl_region(account, tenant_context(services, tenant_id), region, on_listed=on_listed)
     progress.status = _region_status(progress)

@@ -95,19 +95,28 @@ class _CallAccounting:
     def hooks(self, service: str) -> list[tuple[str, Callable[..., Any]]]:
         bucket = self._buckets[service]
 
-        def before_send(**_: Any) -> None:
-            bucket.acquire()  # every attempt, retries included, spends from the budget
+        def spend() -> None:
+            bucket.acquire()
             self._meter().api_calls += 1
+
+        def before_call(**_: Any) -> None:
+            spend()  # the first attempt of every call spends from the budget...
+
+        def needs_retry(response: Any = None, caught_exception: Any = None, **_: Any) -> None:
+            # ...and so does every retry: botocore retries throttles, 5xx answers and network errors
+            # (when attempts run out this counts one call too many, which errs on the polite side).
+            code = _error_code(response[1]) if response is not None else None
+            if code in THROTTLING_CODES:
+                self._meter().throttles += 1
+            status = response[0].status_code if response is not None else 0
+            if caught_exception is not None or code in THROTTLING_CODES or status >= 500:
+                spend()
 
         def after_call(parsed: Any = None, **_: Any) -> None:
             if isinstance(parsed, dict) and "Error" not in parsed:
                 self._meter().pages += 1
 
-        def needs_retry(response: Any = None, **_: Any) -> None:
-            if response is not None and _error_code(response[1]) in THROTTLING_CODES:
-                self._meter().throttles += 1
-
-        return [("before-send", before_send), ("after-call", after_call), ("needs-retry", needs_retry)]
+        return [("before-call", before_call), ("after-call", after_call), ("needs-retry", needs_retry)]
 
     def _meter(self) -> _Meter:
         meter = getattr(self._current, "meter", None)

@@ -3,6 +3,7 @@
 Each patch lives in its own module, whose docstring names the moto gap it closes:
 
 * `trust_policy`      STS AssumeRole evaluates the target role's trust policy and External ID;
+* `access_keys`       long-term access keys must exist and sign with their secret; root keys exist;
 * `iam_enforcement`   sessions of customer-account roles are held to the role's policies;
 * `managed_policies`  AWS managed policies (ReadOnlyAccess, ...) can be attached on demand;
 * `lambda_runtime`    Lambda invocations import and run the function's handler in-process;
@@ -16,7 +17,14 @@ from __future__ import annotations
 
 import threading
 
-from local.emulator import denials, iam_enforcement, lambda_runtime, managed_policies, trust_policy
+from local.emulator import (
+    access_keys,
+    denials,
+    iam_enforcement,
+    lambda_runtime,
+    managed_policies,
+    trust_policy,
+)
 
 _lock = threading.Lock()
 _installed = False
@@ -30,6 +38,7 @@ def install() -> None:
             return
         denials.register_common_codes()
         trust_policy.install()
+        access_keys.install()
         iam_enforcement.install()
         managed_policies.install()
         lambda_runtime.install()

@@ -14,9 +14,11 @@ from local.emulator.patches import install as install_emulator_patches
 from skylight.config import get_settings
 from skylight.handlers import dependencies
 from skylight.providers import base as provider_registry
+from skylight.vault import default_vault
 from tests.support import PLATFORM_PRINCIPAL_ARN, LambdaContext, api_event
 
 TABLE = "skylight-test"
+VAULT_KEY_ALIAS = "alias/skylight-vault"
 
 
 def create_table(name: str = TABLE) -> None:
@@ -48,8 +50,17 @@ def create_platform_principal() -> None:
     )
 
 
+def create_vault_key() -> str:
+    """The vault's KMS key, under the alias the functions default to."""
+    kms = boto3.client("kms", region_name="us-east-1")
+    key_id = kms.create_key(Description="skylight vault")["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName=VAULT_KEY_ALIAS, TargetKeyId=key_id)
+    return str(key_id)
+
+
 def reset_caches() -> None:
     dependencies.services.cache_clear()
+    default_vault.cache_clear()
     provider_registry.providers.cache_clear()
     get_settings.cache_clear()
 
@@ -62,6 +73,7 @@ def aws() -> Iterator[None]:
     with mock_aws():
         create_table()
         create_platform_principal()
+        create_vault_key()
         yield
     reset_caches()
 

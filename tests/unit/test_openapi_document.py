@@ -24,5 +24,12 @@ def test_every_route_is_documented_with_its_errors():
         ("PATCH", "/v1/accounts/{account_id}"),
         ("DELETE", "/v1/accounts/{account_id}"),
         ("POST", "/v1/accounts/{account_id}/test"),
+        ("PUT", "/v1/accounts/{account_id}/credentials"),
+        ("POST", "/v1/accounts/{account_id}/restore"),
+        ("GET", "/v1/accounts/{account_id}/health"),
+        ("GET", "/v1/credentials/rotation"),
+        ("POST", "/v1/onboarding/aws/external-id/rotate"),
+        ("POST", "/v1/onboarding/aws/external-id/complete"),
+        ("GET", "/v1/audit"),
     }
     assert "401" in document["paths"]["/v1/accounts"]["get"]["responses"]

@@ -51,9 +51,11 @@ HOME_REGIONS = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1", "aws-cn": "cn
 
 @dataclass(frozen=True)
 class TemporaryCredentials:
+    """Credentials for calls into a customer account; `session_token` is None for stored access keys."""
+
     access_key_id: str
     secret_access_key: str = field(repr=False)
-    session_token: str = field(repr=False)
+    session_token: str | None = field(default=None, repr=False)
     expiration: datetime | None = None
 
 
@@ -90,6 +92,8 @@ class CustomerAccount(Protocol):
     def probe(self, probe: Probe) -> None: ...
 
     def role_trust_policy(self, role_name: str) -> Any: ...
+
+    def access_key_created(self, access_key_id: str) -> datetime | None: ...
 
 
 class AwsGateway(Protocol):
@@ -167,7 +171,8 @@ class Boto3AwsGateway:
                         region_name=HOME_REGIONS.get(partition, self._region),
                         aws_access_key_id=credentials.access_key_id,
                         aws_secret_access_key=credentials.secret_access_key,
-                        aws_session_token=credentials.session_token,
+                        # None for long-term access keys: botocore then signs without a token.
+                        aws_session_token=credentials.session_token or None,
                         config=_CLIENT_CONFIG,
                     )
                 )
@@ -234,6 +239,11 @@ class Boto3CustomerAccount:
     def role_trust_policy(self, role_name: str) -> Any:
         """The role's trust policy, read with the role's own credentials (needs iam:GetRole)."""
         return _call(self._clients["iam"].get_role, RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]
+
+    def access_key_created(self, access_key_id: str) -> datetime | None:
+        """When the signing user's key was created (needs iam:ListAccessKeys on the user itself)."""
+        keys = _call(self._clients["iam"].list_access_keys)["AccessKeyMetadata"]
+        return next((k["CreateDate"] for k in keys if k["AccessKeyId"] == access_key_id), None)
 
 
 def _shared_session() -> boto3.Session:

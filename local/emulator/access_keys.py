@@ -79,7 +79,10 @@ def signature_matches(response: BaseResponse, iam_request_cls: type[Any], key: A
     check: Any = object.__new__(iam_request_cls)
     check._method = response.method
     check._path = f"{path}?{query}" if query else path
-    check._data = response.data
+    # The signed payload is the body as sent: a form body reaches moto already parsed (as `data`), but
+    # `data` also holds the query string of other requests, which is not part of the payload.
+    form = str(headers.get("Content-Type", "")).startswith("application/x-www-form-urlencoded")
+    check._data = response.data if form else b""
     check._body = response.raw_body
     check._headers = headers
     check._region, check._service = scope[2], scope[3]

@@ -38,8 +38,9 @@ def install() -> None:
             return
         denials.register_common_codes()
         trust_policy.install()
-        access_keys.install()
         iam_enforcement.install()
+        # Installed last so that it wraps the others: authentication comes before authorization.
+        access_keys.install()
         managed_policies.install()
         lambda_runtime.install()
         _installed = True

@@ -127,3 +127,27 @@ def connected(api: Callable[..., Response]) -> tuple[dict[str, Any], Any]:
     status, account = api("POST", "/v1/accounts", connect_body(role.arn))
     assert status == 201
     return account, role
+
+
+@pytest.fixture
+def key_account(api: Callable[..., Response]) -> tuple[dict[str, Any], Any]:
+    """An account of tenant-a connected with an IAM user's access key, and that key."""
+    from tests.support import CUSTOMER_ACCOUNT, access_key_body, create_user_key
+
+    key = create_user_key(CUSTOMER_ACCOUNT, "skylight-reader")
+    status, account = api("POST", "/v1/accounts", access_key_body(key))
+    assert status == 201, account
+    return account, key
+
+
+def stored_account(account_id: str, tenant: str = "tenant-a") -> Any:
+    """The domain account as stored (for the provider's calls), or None."""
+    from datetime import UTC, datetime
+
+    return dependencies.services().accounts.get(tenant, account_id, datetime.now(UTC))
+
+
+def aws_provider() -> Any:
+    from skylight.providers.base import get_provider
+
+    return get_provider("aws")

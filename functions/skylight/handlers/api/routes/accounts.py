@@ -138,9 +138,11 @@ def replace_credentials(
     tags=["accounts"],
     responses=_errors(404, 409, 422, 503),
 )
-def restore_account(account_id: AccountId, request: Annotated[RestoreAccountRequest, Body()]) -> AccountOut:
+def restore_account(
+    account_id: AccountId, request: Annotated[RestoreAccountRequest | None, Body()] = None
+) -> AccountOut:
     caller = current_caller(router, "admin")
-    credentials = request.credentials.as_dict() if request.credentials else None
+    credentials = request.credentials.as_dict() if request and request.credentials else None
     return _out(accounts.restore_account(services(), caller, account_id, credentials))
 
 

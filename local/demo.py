@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from typing import Any
 
@@ -85,7 +86,11 @@ def run_demo(run: LocalRun) -> None:
     scene_wrong_external_id(run, admin, kit)
     scene_insecure_trust_policy(run, admin, kit)
     scene_read_rename_retest(run, account)
-    scene_disconnect(admin, account)
+    key_account = scene_access_keys(run, admin, kit)
+    scene_rotate_keys(run, admin, key_account)
+    scene_external_id_rotation(run, admin, account)
+    scene_disconnect(run, admin, account, key_account)
+    scene_audit(admin)
     print(f"\n{GREEN}Demo finished in {time.monotonic() - started:.1f} s.{RESET}")
 
 
@@ -186,8 +191,116 @@ def scene_read_rename_retest(run: LocalRun, account: dict[str, Any]) -> None:
     print(f"    result={result['result']} name={result['account']['name']!r}")
 
 
-def scene_disconnect(admin: Frontend, account: dict[str, Any]) -> None:
-    heading("7. Disconnect: calls stop at once, data is kept for 30 days")
+KEY_USER = "skylight-reader"
+
+
+def create_user_key(run: LocalRun, account_id: str, policy: Any) -> dict[str, str]:
+    """What a tenant without roles does: an IAM user with the read policy, and an access key of it."""
+    iam = run.client("iam", account_id)
+    if not any(user["UserName"] == KEY_USER for user in iam.list_users()["Users"]):
+        iam.create_user(UserName=KEY_USER)
+        iam.put_user_policy(UserName=KEY_USER, PolicyName="skylight-read", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName=KEY_USER)["AccessKey"]
+    return {
+        "type": "access_key",
+        "access_key_id": key["AccessKeyId"],
+        "secret_access_key": key["SecretAccessKey"],
+    }
+
+
+def key_policy(kit: dict[str, Any]) -> Any:
+    """The kit's read-only policy, plus reading the user's own keys' creation dates (for age warnings)."""
+    policy = json.loads(json.dumps(read_only_policy(kit)))
+    policy["Statement"].append(
+        {"Effect": "Allow", "Action": "iam:ListAccessKeys", "Resource": "arn:aws:iam::*:user/${aws:username}"}
+    )
+    return policy
+
+
+def keys_body(credentials: dict[str, str], name: str) -> dict[str, Any]:
+    return {"provider": "aws", "name": name, "access": "read_only", "credentials": credentials}
+
+
+def scene_access_keys(run: LocalRun, admin: Frontend, kit: dict[str, Any]) -> dict[str, Any]:
+    heading(f"7. A tenant that cannot use roles hands over an access key ({SECOND_CUSTOMER_ACCOUNT})")
+    root = run.client("iam", SECOND_CUSTOMER_ACCOUNT).create_access_key()["AccessKey"]
+    root_credentials = {
+        "type": "access_key",
+        "access_key_id": root["AccessKeyId"],
+        "secret_access_key": root["SecretAccessKey"],
+    }
+    status, failure = admin.call("POST", "/v1/accounts", keys_body(root_credentials, "Root keys"))
+    show_request("POST", "/v1/accounts  (the root user's key)", status)
+    print(f"    {RED}{failure['error']['code']}{RESET}: {failure['error']['message'][:90]}…")
+
+    credentials = create_user_key(run, SECOND_CUSTOMER_ACCOUNT, key_policy(kit))
+    status, account = admin.call("POST", "/v1/accounts", keys_body(credentials, "Trial (keys)"))
+    show_request("POST", "/v1/accounts  (an IAM user's key)", status)
+    show_steps(account["steps"])
+    age = account["credential_age"]
+    print(f"    credentials shown: {account['credentials']}")
+    print(f"    age: {age['age_days']} days ({age['source']}), status {age['status']}")
+    item = run.client("dynamodb").get_item(
+        TableName=os.environ["TABLE_NAME"],
+        Key={"pk": {"S": f"TENANT#{TENANT}"}, "sk": {"S": f"SECRET#{account['id']}"}},
+    )["Item"]
+    print(
+        f"    stored: ciphertext {len(item['ciphertext']['B'])} bytes, KMS-wrapped data key "
+        f"{len(item['encrypted_data_key']['B'])} bytes, nonce {len(item['nonce']['B'])} bytes, "
+        f"purpose {item['purpose']['S']}; the secret is nowhere in plaintext"
+    )
+    return dict(account)
+
+
+def scene_rotate_keys(run: LocalRun, admin: Frontend, account: dict[str, Any]) -> None:
+    heading("8. Rotating the key: the new one takes over only once it works")
+    path = f"/v1/accounts/{account['id']}/credentials"
+    mistyped = create_user_key(run, SECOND_CUSTOMER_ACCOUNT, None)
+    mistyped["secret_access_key"] = mistyped["secret_access_key"][::-1]
+    status, failure = admin.call("PUT", path, {"credentials": mistyped})
+    show_request("PUT", f"{path}  (a mistyped secret)", status)
+    print(f"    {RED}{failure['error']['code']}{RESET}: {failure['error']['provider_error']['code']}")
+    status, result = admin.call("POST", f"/v1/accounts/{account['id']}/test")
+    print(f"    the old key is still in use: test → {result['result']}")
+    iam = run.client("iam", SECOND_CUSTOMER_ACCOUNT)
+    iam.delete_access_key(UserName=KEY_USER, AccessKeyId=mistyped["access_key_id"])
+    fresh = create_user_key(run, SECOND_CUSTOMER_ACCOUNT, None)
+    status, rotated = admin.call("PUT", path, {"credentials": fresh})
+    show_request("PUT", path, status)
+    before, after = account["credentials"]["access_key_id"], rotated["credentials"]["access_key_id"]
+    print(f"    now using {after} (was {before})")
+    status, due = admin.call("GET", "/v1/credentials/rotation")
+    show_request("GET", "/v1/credentials/rotation", status)
+    print(f"    credentials needing attention: {len(due['items'])} (warn at 60 days, rotate at 90)")
+
+
+def scene_external_id_rotation(run: LocalRun, admin: Frontend, account: dict[str, Any]) -> None:
+    heading("9. The External ID leaked: rotate it without cutting anyone off")
+    status, kit = admin.call("POST", "/v1/onboarding/aws/external-id/rotate")
+    show_request("POST", "/v1/onboarding/aws/external-id/rotate", status)
+    ids = kit["trust_policy"]["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"]
+    print(f"    trust policy now accepts {len(ids)} IDs: {', '.join(i[:14] + '…' for i in ids)}")
+    status, result = admin.call("POST", f"/v1/accounts/{account['id']}/test")
+    print(
+        f"    '{account['name']}' still works, with generation {result['account']['external_id_generation']}"
+    )
+    status, refused = admin.call("POST", "/v1/onboarding/aws/external-id/complete")
+    show_request("POST", "/v1/onboarding/aws/external-id/complete", status)
+    print(f"    {RED}{refused['error']['code']}{RESET}: {[a['name'] for a in refused['error']['accounts']]}")
+    run.client("iam", CUSTOMER_ACCOUNT).update_assume_role_policy(
+        RoleName="SkylightAccess", PolicyDocument=json.dumps(kit["trust_policy"])
+    )
+    print("    the customer pastes the new trust policy")
+    status, done = admin.call("POST", "/v1/onboarding/aws/external-id/complete")
+    show_request("POST", "/v1/onboarding/aws/external-id/complete", status)
+    generation = done["external_id_rotation"]["generation"]
+    print(f"    old ID retired; generation {generation} is the only one accepted")
+
+
+def scene_disconnect(
+    run: LocalRun, admin: Frontend, account: dict[str, Any], key_account: dict[str, Any]
+) -> None:
+    heading("10. Disconnect: calls stop at once, stored keys are destroyed, data is kept for 30 days")
     path = f"/v1/accounts/{account['id']}"
     status, gone = admin.call("DELETE", path)
     show_request("DELETE", path, status)
@@ -195,3 +308,21 @@ def scene_disconnect(admin: Frontend, account: dict[str, Any]) -> None:
     status, refused = admin.call("POST", f"{path}/test")
     show_request("POST", f"{path}/test", status)
     print(f"    {refused['error']['code']}: {refused['error']['message']}")
+    key_path = f"/v1/accounts/{key_account['id']}"
+    show_request("DELETE", f"{key_path}  (keys: crypto-shredded now)", admin.call("DELETE", key_path)[0])
+    status, restored = admin.call("POST", f"{path}/restore")
+    show_request("POST", f"{path}/restore", status)
+    print(
+        f"    the role still works: status={restored['status']}, connected since {restored['connected_at']}"
+    )
+    status, refused = admin.call("POST", f"{key_path}/restore")
+    show_request("POST", f"{key_path}/restore  (no new key)", status)
+    print(f"    {refused['error']['code']}: {refused['error']['message']}")
+
+
+def scene_audit(admin: Frontend) -> None:
+    heading("11. The audit trail: who did what, when, and how it ended")
+    status, trail = admin.call("GET", "/v1/audit?limit=8")
+    show_request("GET", "/v1/audit", status)
+    for entry in trail["items"]:
+        print(f"    {entry['at'][11:19]} {entry['actor']:<10} {entry['action']:<28} {entry['outcome']}")

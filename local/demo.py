@@ -281,9 +281,8 @@ def scene_external_id_rotation(run: LocalRun, admin: Frontend, account: dict[str
     ids = kit["trust_policy"]["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"]
     print(f"    trust policy now accepts {len(ids)} IDs: {', '.join(i[:14] + '…' for i in ids)}")
     status, result = admin.call("POST", f"/v1/accounts/{account['id']}/test")
-    print(
-        f"    '{account['name']}' still works, with generation {result['account']['external_id_generation']}"
-    )
+    tested = result["account"]
+    print(f"    '{tested['name']}' still works, with generation {tested['external_id_generation']}")
     status, refused = admin.call("POST", "/v1/onboarding/aws/external-id/complete")
     show_request("POST", "/v1/onboarding/aws/external-id/complete", status)
     print(f"    {RED}{refused['error']['code']}{RESET}: {[a['name'] for a in refused['error']['accounts']]}")

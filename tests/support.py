@@ -163,3 +163,16 @@ def access_key_body(key: UserKey, name: str = "keys", secret: str | None = None)
         "access": "read_only",
         "credentials": access_key_credentials(key, secret),
     }
+
+
+def account_of(credentials: Any) -> str:
+    """The AWS account the credentials (anything with access_key_id/secret_access_key) sign in to."""
+    import boto3
+
+    sts = boto3.client(
+        "sts",
+        region_name="us-east-1",
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+    )
+    return str(sts.get_caller_identity()["Account"])

@@ -10,6 +10,7 @@ from tests.integration.conftest import TABLE, aws_provider, stored_account
 from tests.support import (
     CUSTOMER_ACCOUNT,
     access_key_body,
+    account_of,
     allow,
     create_root_key,
     create_user_key,
@@ -63,13 +64,7 @@ def test_the_crawler_gets_the_key_as_credentials_without_a_session_token(api, ke
     assert credentials.session_token is None
     assert key.secret_access_key not in repr(credentials)
     # They work as they are, like a role's temporary credentials.
-    sts = boto3.client(
-        "sts",
-        region_name="us-east-1",
-        aws_access_key_id=credentials.access_key_id,
-        aws_secret_access_key=credentials.secret_access_key,
-    )
-    assert sts.get_caller_identity()["Account"] == CUSTOMER_ACCOUNT
+    assert account_of(credentials) == CUSTOMER_ACCOUNT
 
 
 def test_a_retest_opens_the_stored_key(api, key_account):

@@ -3,7 +3,6 @@
 import json
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
 
 from local.emulator.access_keys import find_access_key
@@ -19,6 +18,7 @@ from tests.support import (
     PLATFORM_PRINCIPAL_ARN,
     access_key_body,
     access_key_credentials,
+    account_of,
     create_user_key,
 )
 
@@ -29,13 +29,7 @@ def credentials_in_use(account_id):
 
 
 def works(credentials):
-    sts = boto3.client(
-        "sts",
-        region_name="us-east-1",
-        aws_access_key_id=credentials.access_key_id,
-        aws_secret_access_key=credentials.secret_access_key,
-    )
-    return sts.get_caller_identity()["Account"] == CUSTOMER_ACCOUNT
+    return account_of(credentials) == CUSTOMER_ACCOUNT
 
 
 def test_a_working_new_key_replaces_the_old_one(api, key_account):

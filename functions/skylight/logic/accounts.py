@@ -149,21 +149,7 @@ def replace_credentials(
         audit.details = {"credentials_type": str(credentials.get("type"))}
         provider = services.provider(account.provider)
         parsed = _parse_same_type(provider, account, credentials)
-        connection_key = _require_free_key(services, provider, parsed, account)
-        report = provider.validate(parsed, account.access, tenant_context(services, caller.tenant_id))
-        _raise_if_failed(report)
-        _require_same_provider_account(account, report)
-        now = services.clock()
-        sealed = _seal(services, account, parsed, version=account.version + 1)
-        changes: dict[str, Any] = {
-            "status": AccountStatus.CONNECTED,
-            "credentials": parsed.public,
-            "connection_key": connection_key,
-            "updated_at": now,
-            **_validation_fields(report, now),
-            **_credential_fields(parsed, report, now),
-        }
-
+        changes, sealed = _validated_switch(services, provider, account, parsed)
         stored_key = [account.connection_key]
 
         def switch(latest: Account) -> Account:
@@ -232,22 +218,8 @@ def restore_account(
             raise AccountNotDisconnected("the account is not disconnected")
         provider = services.provider(account.provider)
         parsed = _restore_credentials(provider, account, credentials)
-        connection_key = _require_free_key(services, provider, parsed, account)
-        report = provider.validate(parsed, account.access, tenant_context(services, caller.tenant_id))
-        _raise_if_failed(report)
-        _require_same_provider_account(account, report)
-        now = services.clock()
-        sealed = _seal(services, account, parsed, version=account.version + 1)
-        changes: dict[str, Any] = {
-            "status": AccountStatus.CONNECTED,
-            "disconnected_at": None,
-            "retained_until": None,
-            "credentials": parsed.public,
-            "connection_key": connection_key,
-            "updated_at": now,
-            **_validation_fields(report, now),
-            **_credential_fields(parsed, report, now),
-        }
+        changes, sealed = _validated_switch(services, provider, account, parsed)
+        changes.update(disconnected_at=None, retained_until=None)
 
         def restore(latest: Account) -> Account:
             if latest.status is not AccountStatus.DISCONNECTED:
@@ -294,6 +266,30 @@ def account_health(services: Services, caller: Caller, account_id: str) -> dict[
         "external_id": external_id,
         "warnings": warnings,
     }
+
+
+def _validated_switch(
+    services: Services, provider: CloudProvider, account: Account, parsed: ParsedCredentials
+) -> tuple[dict[str, Any], SealedSecret | None]:
+    """Validate credentials meant to take over an existing account; return its changes and new secret.
+
+    Raises (422, 409, 503) without touching anything stored when they do not work, belong to another
+    provider account, or are already connected elsewhere in the tenant.
+    """
+    connection_key = _require_free_key(services, provider, parsed, account)
+    report = provider.validate(parsed, account.access, tenant_context(services, account.tenant_id))
+    _raise_if_failed(report)
+    _require_same_provider_account(account, report)
+    now = services.clock()
+    changes: dict[str, Any] = {
+        "status": AccountStatus.CONNECTED,
+        "credentials": parsed.public,
+        "connection_key": connection_key,
+        "updated_at": now,
+        **_validation_fields(report, now),
+        **_credential_fields(parsed, report, now),
+    }
+    return changes, _seal(services, account, parsed, version=account.version + 1)
 
 
 def _after_disconnect(services: Services, account: Account) -> None:

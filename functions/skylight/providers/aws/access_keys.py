@@ -27,7 +27,14 @@ from skylight.providers.aws.gateway import (
     TemporaryCredentials,
 )
 from skylight.providers.aws.permissions import probes_for
-from skylight.providers.aws.validation import STEP_PARSE, STEP_READ, STEP_WRITE, check_permissions, run_probe
+from skylight.providers.aws.validation import (
+    STEP_PARSE,
+    STEP_READ,
+    STEP_WRITE,
+    check_permissions,
+    record_sts_failure,
+    run_probe,
+)
 
 #: The vault purpose (and KMS encryption context) of AWS access keys.
 PURPOSE = "aws_access_key"
@@ -138,21 +145,13 @@ def validate_access_key(gateway: AwsGateway, key: AccessKey, access: Access) -> 
 
 
 def _identity_failed(log: StepLog, identity: Timed[CallerIdentity]) -> ValidationReport:
-    error = identity.error
-    code = error.code if isinstance(error, AwsCallError) else type(error).__name__
-    aws_message = error.message if isinstance(error, AwsCallError) else "unexpected error"
-    if isinstance(error, AwsCallError) and error.retryable:
-        message = f"AWS STS did not answer in time ({code}); nothing is wrong with the key, try again shortly"
-        log.record(STEP_IDENTITY, StepOutcome.FAILED, message, identity.duration_ms, code)
-        return ValidationReport(result="retry_later", message=message, steps=log.steps(), retryable=True)
-    message = f"AWS refused the access key: {aws_message}"
-    log.record(STEP_IDENTITY, StepOutcome.FAILED, message, identity.duration_ms, code)
-    return ValidationReport(
-        result="invalid_credentials",
-        message=message,
-        steps=log.steps(),
-        diagnosis={
-            "provider_error": {"code": code, "message": aws_message},
+    return record_sts_failure(
+        log,
+        STEP_IDENTITY,
+        identity,
+        "AWS refused the access key",
+        "invalid_credentials",
+        {
             "likely_causes": [
                 {"cause": "unknown_key", "check": "The access key id must be an active key of an IAM user."},
                 {

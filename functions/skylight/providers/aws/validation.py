@@ -181,26 +181,39 @@ def _assume_role_failed(
     principal_arn: str,
     external_ids: list[str],
 ) -> ValidationReport:
-    error = assumed.error
+    return record_sts_failure(
+        log,
+        STEP_ASSUME,
+        assumed,
+        f"AWS refused to let the platform assume {role_arn}",
+        "access_denied",
+        {
+            "likely_causes": likely_causes_of_denied_assume_role(role_arn, principal_arn),
+            "expected_trust_policy": trust_policy(principal_arn, external_ids),
+        },
+    )
+
+
+def record_sts_failure(
+    log: StepLog, step: str, call: Timed[Any], refused: str, result: str, diagnosis: dict[str, Any]
+) -> ValidationReport:
+    """A failed STS call: `retry_later` on throttling or an outage, else `result` with AWS's own code."""
+    error = call.error
     code = error.code if isinstance(error, AwsCallError) else type(error).__name__
     aws_message = error.message if isinstance(error, AwsCallError) else "unexpected error"
     if isinstance(error, AwsCallError) and error.retryable:
         message = (
             f"AWS STS did not answer in time ({code}); nothing is wrong with your set-up, try again shortly"
         )
-        log.record(STEP_ASSUME, StepOutcome.FAILED, message, assumed.duration_ms, code)
+        log.record(step, StepOutcome.FAILED, message, call.duration_ms, code)
         return ValidationReport(result="retry_later", message=message, steps=log.steps(), retryable=True)
-    message = f"AWS refused to let the platform assume {role_arn}: {aws_message}"
-    log.record(STEP_ASSUME, StepOutcome.FAILED, message, assumed.duration_ms, code)
+    message = f"{refused}: {aws_message}"
+    log.record(step, StepOutcome.FAILED, message, call.duration_ms, code)
     return ValidationReport(
-        result="access_denied",
+        result=result,
         message=message,
         steps=log.steps(),
-        diagnosis={
-            "provider_error": {"code": code, "message": aws_message},
-            "likely_causes": likely_causes_of_denied_assume_role(role_arn, principal_arn),
-            "expected_trust_policy": trust_policy(principal_arn, external_ids),
-        },
+        diagnosis={"provider_error": {"code": code, "message": aws_message}, **diagnosis},
     )
 
 

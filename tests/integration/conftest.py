@@ -18,11 +18,13 @@ from skylight.vault import default_vault
 from tests.support import PLATFORM_PRINCIPAL_ARN, LambdaContext, api_event
 
 TABLE = "skylight-test"
+# One session for the fixtures' own clients: it keeps the service models loaded across tests.
+SESSION = boto3.Session(region_name="us-east-1")
 VAULT_KEY_ALIAS = "alias/skylight-vault"
 
 
 def create_table(name: str = TABLE) -> None:
-    boto3.client("dynamodb", region_name="us-east-1").create_table(
+    SESSION.client("dynamodb").create_table(
         TableName=name,
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         AttributeDefinitions=[
@@ -45,14 +47,14 @@ def create_platform_principal() -> None:
             }
         ],
     }
-    boto3.client("iam", region_name="us-east-1").create_role(
+    SESSION.client("iam").create_role(
         RoleName=PLATFORM_PRINCIPAL_ARN.split("/")[-1], AssumeRolePolicyDocument=json.dumps(trust)
     )
 
 
 def create_vault_key() -> str:
     """The vault's KMS key, under the alias the functions default to."""
-    kms = boto3.client("kms", region_name="us-east-1")
+    kms = SESSION.client("kms")
     key_id = kms.create_key(Description="skylight vault")["KeyMetadata"]["KeyId"]
     kms.create_alias(AliasName=VAULT_KEY_ALIAS, TargetKeyId=key_id)
     return str(key_id)

@@ -188,12 +188,13 @@ def _to_tenant(tenant_id: str, item: TenantItem) -> Tenant:
 class DynamoAccountRepository:
     def __init__(self, table_name: str, region: str) -> None:
         bind_table(table_name, region)
-        self._region = region
+        # One connection for every transaction: each new one would load the DynamoDB model again.
+        self._connection = Connection(region=region)
 
     def create(self, account: Account, secret: SealedSecret | None = None) -> None:
         item = _to_item(account)
         try:
-            with TransactWrite(connection=Connection(region=self._region)) as transaction:
+            with TransactWrite(connection=self._connection) as transaction:
                 transaction.save(_guard(account), condition=ConnectionGuardItem.pk.does_not_exist())
                 transaction.save(item, condition=AccountItem.pk.does_not_exist())
                 if secret is not None:
@@ -239,7 +240,7 @@ class DynamoAccountRepository:
     ) -> Account:
         item = _to_item(account)
         try:
-            with TransactWrite(connection=Connection(region=self._region)) as transaction:
+            with TransactWrite(connection=self._connection) as transaction:
                 if account.connection_key != previous_connection_key:
                     transaction.save(_guard(account), condition=ConnectionGuardItem.pk.does_not_exist())
                     transaction.delete(
@@ -259,7 +260,7 @@ class DynamoAccountRepository:
     def disconnect(self, account: Account) -> Account:
         item = _to_item(account)
         try:
-            with TransactWrite(connection=Connection(region=self._region)) as transaction:
+            with TransactWrite(connection=self._connection) as transaction:
                 transaction.save(item)
                 transaction.delete(_guard(account), condition=ConnectionGuardItem.account_id == account.id)
                 # Crypto-shredding: the ciphertext and its wrapped data key go at once, not with the TTL.
@@ -272,7 +273,7 @@ class DynamoAccountRepository:
     def restore(self, account: Account, secret: SealedSecret | None) -> Account:
         item = _to_item(account)
         try:
-            with TransactWrite(connection=Connection(region=self._region)) as transaction:
+            with TransactWrite(connection=self._connection) as transaction:
                 transaction.save(_guard(account), condition=ConnectionGuardItem.pk.does_not_exist())
                 transaction.save(item)
                 if secret is not None:

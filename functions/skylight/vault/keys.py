@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
+
+from skylight.gateways.sessions import shared_client
 
 
 class DataKeyError(Exception):
@@ -54,8 +55,9 @@ class KmsDataKeys:
 
     @property
     def client(self) -> Any:
+        # Created on first use: functions that never touch the vault pay nothing for it.
         if self._client is None:
-            self._client = boto3.client("kms", region_name=self._region)
+            self._client = shared_client("kms", region_name=self._region)
         return self._client
 
     def generate(self, context: dict[str, str]) -> DataKey:

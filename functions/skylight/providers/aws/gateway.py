@@ -18,6 +18,7 @@ from botocore.config import Config
 from botocore.credentials import DeferredRefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
+from skylight.gateways.sessions import shared_session
 from skylight.providers.aws.permissions import Probe
 
 THROTTLING_CODES = frozenset(
@@ -134,7 +135,7 @@ class Boto3AwsGateway:
         self._region = region
         # Customer clients get explicit credentials, so a process-wide session (models cached) is safe;
         # the function's own identity comes from a session of its own.
-        self._session = session or _shared_session()
+        self._session = session or shared_session()
         self._own_session = session or boto3.Session()
         self._event_hooks = event_hooks
         # boto3 sessions are not thread-safe when creating clients; clients themselves are.
@@ -219,10 +220,6 @@ class Boto3AwsGateway:
             return self._platform_sts
 
 
-_SESSION_LOCK = threading.Lock()
-_SESSION: boto3.Session | None = None
-
-
 class Boto3CustomerAccount:
     """One customer account through boto3 clients that hold the temporary credentials (in memory only)."""
 
@@ -244,15 +241,6 @@ class Boto3CustomerAccount:
         """When the signing user's key was created (needs iam:ListAccessKeys on the user itself)."""
         keys = _call(self._clients["iam"].list_access_keys)["AccessKeyMetadata"]
         return next((k["CreateDate"] for k in keys if k["AccessKeyId"] == access_key_id), None)
-
-
-def _shared_session() -> boto3.Session:
-    """One session per process: it caches the service models, so later clients are cheap to create."""
-    global _SESSION
-    with _SESSION_LOCK:
-        if _SESSION is None:
-            _SESSION = boto3.Session()
-        return _SESSION
 
 
 def _call(operation: Any, **arguments: Any) -> Any:

@@ -113,3 +113,19 @@ def test_only_admins_rotate_and_tenants_rotate_alone(api):
     assert (
         api("GET", "/v1/onboarding/aws", tenant="tenant-b")[1]["external_id_rotation"]["in_progress"] is False
     )
+
+
+def test_completion_retests_every_account_still_on_the_old_id(api):
+    old_id = external_id_of(api)
+    roles = [
+        create_customer_role(CUSTOMER_ACCOUNT, f"Role{n}", trust_policy(external_id=old_id)) for n in range(3)
+    ]
+    ids = [api("POST", "/v1/accounts", connect_body(r.arn, name=r.name))[1]["id"] for r in roles]
+    new_id = api("POST", ROTATE)[1]["external_id"]
+    for role in roles[:2]:
+        set_trust_policy(role, trusting(new_id, old_id))
+    status, body = api("POST", COMPLETE)
+    assert (status, [a["name"] for a in body["error"]["accounts"]]) == (409, ["Role2"])
+    set_trust_policy(roles[2], trusting(new_id))
+    assert api("POST", COMPLETE)[0] == 200
+    assert [api("GET", f"/v1/accounts/{i}")[1]["external_id_generation"] for i in ids] == [2, 2, 2]

@@ -28,6 +28,9 @@ class SkylightSettings:
     tenant_claim: str = "tenant_id"
     roles_claim: str = "roles"
     retention_days: int = 30
+    # Stored credentials warn at this age and say "rotate now" at the next.
+    credential_warn_days: int = 60
+    credential_rotate_days: int = 90
     # Where the platform hosts the customer-role template for CloudFormation quick-create links.
     onboarding_template_url: str = ""
     # Origins of the platform's frontend allowed to call the API from a browser (CORS).
@@ -42,6 +45,12 @@ class SkylightSettings:
             tenant_claim=str(node.try_get_context("tenantClaim") or defaults.tenant_claim),
             roles_claim=str(node.try_get_context("rolesClaim") or defaults.roles_claim),
             retention_days=int(node.try_get_context("retentionDays") or defaults.retention_days),
+            credential_warn_days=int(
+                node.try_get_context("credentialWarnDays") or defaults.credential_warn_days
+            ),
+            credential_rotate_days=int(
+                node.try_get_context("credentialRotateDays") or defaults.credential_rotate_days
+            ),
             onboarding_template_url=str(node.try_get_context("onboardingTemplateUrl") or ""),
             cors_allowed_origins=_origins(node.try_get_context("corsAllowedOrigins")),
         )

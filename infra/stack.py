@@ -16,6 +16,7 @@ from infra.constructs.functions import ARCHITECTURE, RUNTIME, SkylightFunctions
 from infra.constructs.layer import DependencyLayer
 from infra.constructs.platform_principal import PlatformPrincipal, platform_principal_arn
 from infra.constructs.schedules import CrawlSchedules
+from infra.constructs.vault import SecretVault
 from infra.constructs.workflow import AccountWorkflow
 
 
@@ -40,6 +41,7 @@ class SkylightStack(cdk.Stack):
         )
 
         self.key = key = PlatformKey(self, "Encryption")
+        self.vault = vault = SecretVault(self, "Vault")
         self.data = data = AccountTable(self, "Data", key=key.key)
         self.schedules = schedules = CrawlSchedules(self, "Schedules")
         self.layer = layer = DependencyLayer(self, "Dependencies", runtime=RUNTIME, architecture=ARCHITECTURE)
@@ -57,6 +59,8 @@ class SkylightStack(cdk.Stack):
                 "ROLES_CLAIM": settings.roles_claim,
                 "RETENTION_DAYS": str(settings.retention_days),
                 "ONBOARDING_TEMPLATE_URL": settings.onboarding_template_url,
+                "CREDENTIAL_WARN_DAYS": str(settings.credential_warn_days),
+                "CREDENTIAL_ROTATE_DAYS": str(settings.credential_rotate_days),
                 "POWERTOOLS_SERVICE_NAME": "skylight",
                 "POWERTOOLS_METRICS_NAMESPACE": "Skylight",
                 "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -64,6 +68,11 @@ class SkylightStack(cdk.Stack):
         )
         functions.grant_table_access(data.table)
         data.on_aged_out_accounts(functions.purge)
+        # The API seals new credentials and opens them to re-test; the workflow's validation, plan and
+        # region crawls open them (access-key accounts are crawled with them).
+        vault.grant_encrypt(functions.api)
+        for opener in (functions.api, functions.validate, functions.plan, functions.crawl_region):
+            vault.grant_decrypt(opener)
 
         # Only the functions that reach customer accounts may become the platform principal.
         self.principal = principal = PlatformPrincipal(
@@ -114,7 +123,7 @@ def add_skylight(app: cdk.App) -> SkylightStack:
         STACK_NAME,
         settings=SkylightSettings.from_context(app),
         env=stack_environment(app),
-        description="Skylight: tenants connect their cloud accounts through cross-account roles",
+        description="Skylight: tenants connect their cloud accounts through roles or access keys",
         # With @aws-cdk/core:explicitStackTags, stack tags are set here (CloudFormation then
         # propagates them to every resource that supports tags).
         tags={"project": PROJECT_TAG},

@@ -88,6 +88,7 @@ def resource_logical_ids(bundling: bool = False) -> dict[str, str]:
     stack = synthesize(bundling).stack
     elements: dict[str, Construct] = {
         "Key": stack.key.key,
+        "VaultKey": stack.vault.key,
         "Table": stack.data.table,
         "ScheduleGroup": stack.schedules.group,
         "DependencyLayer": stack.layer.layer,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from typing import Any
@@ -75,8 +76,24 @@ def run_demo(run: LocalRun) -> None:
     scene_insecure_trust_policy(run, admin, kit)
     scene_read_rename_retest(run, account)
     scene_inventory(run, admin, account)
-    scene_disconnect(run, admin, account)
+    key_account = scene_access_keys(run, admin, kit)
+    scene_rotate_keys(run, admin, key_account)
+    scene_external_id_rotation(run, admin, account)
+    scene_disconnect(run, admin, account, key_account)
+    scene_audit(admin)
+    wait_for_workflows(run)
     print(f"\n{GREEN}Demo finished in {time.monotonic() - started:.1f} s.{RESET}")
+
+
+def wait_for_workflows(run: LocalRun, timeout_s: float = 60) -> None:
+    """Let the executions the walk started end before the emulator stops."""
+    sfn = run.client("stepfunctions")
+    machine = run.stack.resources[next(iter(run.stack.of_type("AWS::StepFunctions::StateMachine")))].ref
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING")["executions"]:
+            return
+        time.sleep(0.3)
 
 
 def connect_body(role_arn: str, name: str = "Production") -> dict[str, Any]:
@@ -237,14 +254,16 @@ def progress_lines(crawl: dict[str, Any]) -> list[str]:
     return lines
 
 
-def watch_crawl(admin: Frontend, path: str, crawl_id: str, timeout_s: float = 60) -> dict[str, Any]:
+def watch_crawl(
+    admin: Frontend, path: str, crawl_id: str, timeout_s: float = 60, draw: bool = True
+) -> dict[str, Any]:
     """Poll the crawl and draw one progress bar per region (redrawn in place on a terminal)."""
     deadline = time.monotonic() + timeout_s
     drawn = 0
     while True:
         _, crawl = admin.call("GET", f"{path}/crawls/{crawl_id}")
         done = crawl["status"] != "running" or time.monotonic() > deadline
-        if sys.stdout.isatty() or done:
+        if draw and (sys.stdout.isatty() or done):
             lines = progress_lines(crawl)
             if drawn:
                 print(f"\033[{drawn}A", end="")
@@ -313,19 +332,145 @@ def scene_inventory(run: LocalRun, admin: Frontend, account: dict[str, Any]) -> 
     print(f"    tenant total: {totals['total']} resources in {totals['accounts']} account(s)")
 
 
-def scene_disconnect(run: LocalRun, admin: Frontend, account: dict[str, Any]) -> None:
-    heading("8. Disconnect: calls and schedules stop at once, data is kept for 30 days")
+KEY_USER = "skylight-reader"
+
+
+def create_user_key(run: LocalRun, account_id: str, policy: Any) -> dict[str, str]:
+    """What a tenant without roles does: an IAM user with the read policy, and an access key of it."""
+    iam = run.client("iam", account_id)
+    if not any(user["UserName"] == KEY_USER for user in iam.list_users()["Users"]):
+        iam.create_user(UserName=KEY_USER)
+        iam.put_user_policy(UserName=KEY_USER, PolicyName="skylight-read", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName=KEY_USER)["AccessKey"]
+    return {
+        "type": "access_key",
+        "access_key_id": key["AccessKeyId"],
+        "secret_access_key": key["SecretAccessKey"],
+    }
+
+
+def key_policy(kit: dict[str, Any]) -> Any:
+    """The kit's read-only policy, plus reading the user's own keys' creation dates (for age warnings)."""
+    policy = json.loads(json.dumps(read_only_policy(kit)))
+    policy["Statement"].append(
+        {"Effect": "Allow", "Action": "iam:ListAccessKeys", "Resource": "arn:aws:iam::*:user/${aws:username}"}
+    )
+    return policy
+
+
+def keys_body(credentials: dict[str, str], name: str) -> dict[str, Any]:
+    return {"provider": "aws", "name": name, "access": "read_only", "credentials": credentials}
+
+
+def scene_access_keys(run: LocalRun, admin: Frontend, kit: dict[str, Any]) -> dict[str, Any]:
+    heading(f"8. A tenant that cannot use roles hands over an access key ({SECOND_CUSTOMER_ACCOUNT})")
+    root = run.client("iam", SECOND_CUSTOMER_ACCOUNT).create_access_key()["AccessKey"]
+    root_credentials = {
+        "type": "access_key",
+        "access_key_id": root["AccessKeyId"],
+        "secret_access_key": root["SecretAccessKey"],
+    }
+    status, failure = admin.call("POST", "/v1/accounts", keys_body(root_credentials, "Root keys"))
+    show_request("POST", "/v1/accounts  (the root user's key)", status)
+    print(f"    {RED}{failure['error']['code']}{RESET}: {failure['error']['message'][:90]}…")
+
+    credentials = create_user_key(run, SECOND_CUSTOMER_ACCOUNT, key_policy(kit))
+    status, account = admin.call("POST", "/v1/accounts", keys_body(credentials, "Trial (keys)"))
+    show_request("POST", "/v1/accounts  (an IAM user's key)", status)
+    show_steps(account["steps"])
+    age = account["credential_age"]
+    print(f"    credentials shown: {account['credentials']}")
+    print(f"    age: {age['age_days']} days ({age['source']}), status {age['status']}")
     path = f"/v1/accounts/{account['id']}"
-    print(f"    schedules before: {run.schedules.names()}")
+    crawl = watch_crawl(admin, path, latest_crawl_id(admin, path), draw=False)
+    print(f"    crawled with the stored key, like a role: {crawl['status']}, {crawl['resources']} resources")
+    item = run.client("dynamodb").get_item(
+        TableName=os.environ["TABLE_NAME"],
+        Key={"pk": {"S": f"TENANT#{TENANT}"}, "sk": {"S": f"SECRET#{account['id']}"}},
+    )["Item"]
+    print(
+        f"    stored: ciphertext {len(item['ciphertext']['B'])} bytes, KMS-wrapped data key "
+        f"{len(item['encrypted_data_key']['B'])} bytes, nonce {len(item['nonce']['B'])} bytes, "
+        f"purpose {item['purpose']['S']}; the secret is nowhere in plaintext"
+    )
+    return dict(account)
+
+
+def scene_rotate_keys(run: LocalRun, admin: Frontend, account: dict[str, Any]) -> None:
+    heading("9. Rotating the key: the new one takes over only once it works")
+    path = f"/v1/accounts/{account['id']}/credentials"
+    mistyped = create_user_key(run, SECOND_CUSTOMER_ACCOUNT, None)
+    mistyped["secret_access_key"] = mistyped["secret_access_key"][::-1]
+    status, failure = admin.call("PUT", path, {"credentials": mistyped})
+    show_request("PUT", f"{path}  (a mistyped secret)", status)
+    print(f"    {RED}{failure['error']['code']}{RESET}: {failure['error']['provider_error']['code']}")
+    status, result = admin.call("POST", f"/v1/accounts/{account['id']}/test")
+    print(f"    the old key is still in use: test → {result['result']}")
+    iam = run.client("iam", SECOND_CUSTOMER_ACCOUNT)
+    iam.delete_access_key(UserName=KEY_USER, AccessKeyId=mistyped["access_key_id"])
+    fresh = create_user_key(run, SECOND_CUSTOMER_ACCOUNT, None)
+    status, rotated = admin.call("PUT", path, {"credentials": fresh})
+    show_request("PUT", path, status)
+    before, after = account["credentials"]["access_key_id"], rotated["credentials"]["access_key_id"]
+    print(f"    now using {after} (was {before})")
+    status, due = admin.call("GET", "/v1/credentials/rotation")
+    show_request("GET", "/v1/credentials/rotation", status)
+    print(f"    credentials needing attention: {len(due['items'])} (warn at 60 days, rotate at 90)")
+
+
+def scene_external_id_rotation(run: LocalRun, admin: Frontend, account: dict[str, Any]) -> None:
+    heading("10. The External ID leaked: rotate it without cutting anyone off")
+    status, kit = admin.call("POST", "/v1/onboarding/aws/external-id/rotate")
+    show_request("POST", "/v1/onboarding/aws/external-id/rotate", status)
+    ids = kit["trust_policy"]["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"]
+    print(f"    trust policy now accepts {len(ids)} IDs: {', '.join(i[:14] + '…' for i in ids)}")
+    status, result = admin.call("POST", f"/v1/accounts/{account['id']}/test")
+    tested = result["account"]
+    print(f"    '{tested['name']}' still works, with generation {tested['external_id_generation']}")
+    status, refused = admin.call("POST", "/v1/onboarding/aws/external-id/complete")
+    show_request("POST", "/v1/onboarding/aws/external-id/complete", status)
+    print(f"    {RED}{refused['error']['code']}{RESET}: {[a['name'] for a in refused['error']['accounts']]}")
+    run.client("iam", CUSTOMER_ACCOUNT).update_assume_role_policy(
+        RoleName="SkylightAccess", PolicyDocument=json.dumps(kit["trust_policy"])
+    )
+    print("    the customer pastes the new trust policy")
+    status, done = admin.call("POST", "/v1/onboarding/aws/external-id/complete")
+    show_request("POST", "/v1/onboarding/aws/external-id/complete", status)
+    generation = done["external_id_rotation"]["generation"]
+    print(f"    old ID retired; generation {generation} is the only one accepted")
+
+
+def scene_disconnect(
+    run: LocalRun, admin: Frontend, account: dict[str, Any], key_account: dict[str, Any]
+) -> None:
+    heading("11. Disconnect: calls and schedules stop at once, stored keys are destroyed, data is kept")
+    path = f"/v1/accounts/{account['id']}"
+    print(f"    schedules before: {len(run.schedules.names())}")
     status, gone = admin.call("DELETE", path)
     show_request("DELETE", path, status)
     print(f"    status={gone['status']} retained_until={gone['retained_until']}")
-    print(f"    schedules after:  {run.schedules.names()}")
+    print(f"    schedules after:  {len(run.schedules.names())} (this account's is gone)")
     status, refused = admin.call("POST", f"{path}/test")
     show_request("POST", f"{path}/test", status)
     print(f"    {refused['error']['code']}: {refused['error']['message']}")
-    status, refused = admin.call("POST", f"{path}/crawls")
-    show_request("POST", f"{path}/crawls", status)
+    show_request("POST", f"{path}/crawls", admin.call("POST", f"{path}/crawls")[0])
     status, page = admin.call("GET", f"{path}/inventory?limit=1")
     show_request("GET", f"{path}/inventory  (retained)", status)
     print(f"    inventory still readable until retained_until: {len(page['items'])} item shown")
+    key_path = f"/v1/accounts/{key_account['id']}"
+    show_request("DELETE", f"{key_path}  (keys: crypto-shredded now)", admin.call("DELETE", key_path)[0])
+    status, restored = admin.call("POST", f"{path}/restore")
+    show_request("POST", f"{path}/restore", status)
+    scheduled = f"crawl-{account['id']}" in run.schedules.names()
+    print(f"    the role still works: status={restored['status']}, its schedule is back: {scheduled}")
+    status, refused = admin.call("POST", f"{key_path}/restore")
+    show_request("POST", f"{key_path}/restore  (no new key)", status)
+    print(f"    {refused['error']['code']}: {refused['error']['message']}")
+
+
+def scene_audit(admin: Frontend) -> None:
+    heading("12. The audit trail: who did what, when, and how it ended")
+    status, trail = admin.call("GET", "/v1/audit?limit=8")
+    show_request("GET", "/v1/audit", status)
+    for entry in trail["items"]:
+        print(f"    {entry['at'][11:19]} {entry['actor']:<10} {entry['action']:<28} {entry['outcome']}")

@@ -112,3 +112,70 @@ class LambdaContext:
     @staticmethod
     def get_remaining_time_in_millis() -> int:
         return 29_000
+
+
+@dataclass
+class UserKey:
+    """An IAM user's long-term access key in an emulated customer account."""
+
+    access_key_id: str
+    secret_access_key: str
+    user_name: str
+    account_id: str
+
+
+# A key's user may read its own keys' creation dates (for the age warnings).
+USER_READ = {
+    "Version": "2012-10-17",
+    "Statement": [
+        *INVENTORY_READ["Statement"],
+        {"Effect": "Allow", "Action": "iam:ListAccessKeys", "Resource": "*"},
+    ],
+}
+
+
+def create_user_key(account_id: str, user_name: str, policy: dict[str, Any] | None = USER_READ) -> UserKey:
+    """An IAM user (created on first use) with `policy` and a new access key."""
+    iam = account_client("iam", account_id)
+    if not any(u["UserName"] == user_name for u in iam.list_users()["Users"]):
+        iam.create_user(UserName=user_name)
+    if policy is not None:
+        iam.put_user_policy(UserName=user_name, PolicyName="skylight", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName=user_name)["AccessKey"]
+    return UserKey(key["AccessKeyId"], key["SecretAccessKey"], user_name, account_id)
+
+
+def create_root_key(account_id: str) -> UserKey:
+    """The account root user's own access key (what tenants must never hand over)."""
+    key = account_client("iam", account_id).create_access_key()["AccessKey"]
+    return UserKey(key["AccessKeyId"], key["SecretAccessKey"], "", account_id)
+
+
+def access_key_credentials(key: UserKey, secret: str | None = None) -> dict[str, str]:
+    return {
+        "type": "access_key",
+        "access_key_id": key.access_key_id,
+        "secret_access_key": secret if secret is not None else key.secret_access_key,
+    }
+
+
+def access_key_body(key: UserKey, name: str = "keys", secret: str | None = None) -> dict[str, Any]:
+    return {
+        "provider": "aws",
+        "name": name,
+        "access": "read_only",
+        "credentials": access_key_credentials(key, secret),
+    }
+
+
+def account_of(credentials: Any) -> str:
+    """The AWS account the credentials (anything with access_key_id/secret_access_key) sign in to."""
+    import boto3
+
+    sts = boto3.client(
+        "sts",
+        region_name="us-east-1",
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+    )
+    return str(sts.get_caller_identity()["Account"])

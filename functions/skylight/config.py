@@ -25,6 +25,11 @@ class Settings:
     roles_claim: str
     retention_days: int
     onboarding_template_url: str
+    #: The vault's KMS key (id, ARN or alias) that wraps every secret's data key.
+    vault_key_id: str = "alias/skylight-vault"
+    #: Stored credentials older than this get a warning, older than `credential_rotate_days` "rotate now".
+    credential_warn_days: int = 60
+    credential_rotate_days: int = 90
 
     @property
     def platform_account_id(self) -> str:
@@ -51,4 +56,7 @@ def get_settings() -> Settings:
         roles_claim=env.get("ROLES_CLAIM", "roles"),
         retention_days=int(env.get("RETENTION_DAYS", "30")),
         onboarding_template_url=env.get("ONBOARDING_TEMPLATE_URL", ""),
+        vault_key_id=env.get("VAULT_KEY_ID", "alias/skylight-vault"),
+        credential_warn_days=int(env.get("CREDENTIAL_WARN_DAYS", "60")),
+        credential_rotate_days=int(env.get("CREDENTIAL_ROTATE_DAYS", "90")),
     )

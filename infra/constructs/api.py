@@ -35,6 +35,12 @@ ROUTES: tuple[tuple[apigwv2.HttpMethod, str], ...] = (
     (HttpMethod.GET, "/v1/accounts/{id}/inventory"),
     (HttpMethod.GET, "/v1/accounts/{id}/health"),
     (HttpMethod.GET, "/v1/inventory/summary"),
+    (HttpMethod.PUT, "/v1/accounts/{id}/credentials"),
+    (HttpMethod.POST, "/v1/accounts/{id}/restore"),
+    (HttpMethod.GET, "/v1/credentials/rotation"),
+    (HttpMethod.POST, "/v1/onboarding/aws/external-id/rotate"),
+    (HttpMethod.POST, "/v1/onboarding/aws/external-id/complete"),
+    (HttpMethod.GET, "/v1/audit"),
 )
 
 # Default-route throttling of the stage (requests per second; burst = bucket size).
@@ -144,6 +150,7 @@ def _cors(origins: Sequence[str]) -> apigwv2.CorsPreflightOptions | None:
             apigwv2.CorsHttpMethod.GET,
             apigwv2.CorsHttpMethod.POST,
             apigwv2.CorsHttpMethod.PATCH,
+            apigwv2.CorsHttpMethod.PUT,
             apigwv2.CorsHttpMethod.DELETE,
         ],
         allow_headers=["authorization", "content-type"],

@@ -5,11 +5,12 @@ breaks Step Functions → Lambda (the engine signs with fixed fake keys) and can
 cross-account sessions. This patch wraps moto's per-request authorization hook,
 `ActionAuthenticatorMixin._authenticate_and_authorize_action` (reached from every query, JSON and
 REST service through `BaseResponse.call_action`, and from S3's bucket and key handlers), and only
-acts on requests signed with credentials of an assumed role in an account other than the platform
-account: the action must be allowed by the role's inline and attached managed policies (and, when
-set, by its permissions boundary and the session policy), and an explicit Deny wins. Everything
-else (the platform account, moto's default credentials, users, account roots) stays unrestricted,
-and moto's own auth mode, if someone turns it on, still runs afterwards.
+acts on requests signed with credentials of an assumed role, or with an IAM user's access key, in an
+account other than the platform account: the action must be allowed by the role's (or the user's and
+its groups') inline and attached managed policies (and, for roles, when set, by the permissions
+boundary and the session policy), and an explicit Deny wins. Everything else (the platform account,
+moto's default credentials, account roots) stays unrestricted, and moto's own auth mode, if someone
+turns it on, still runs afterwards.
 
 `sts:GetCallerIdentity` is always allowed, as in AWS. EC2 `DryRun` works as in AWS: denied → the
 `UnauthorizedOperation` raised here; allowed → moto's own `DryRunOperation`.
@@ -24,8 +25,9 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.responses import BaseResponse
 from moto.core.utils import get_service_model
-from moto.iam.models import ManagedPolicy, Role, iam_backends
+from moto.iam.models import IAMBackend, ManagedPolicy, Role, User, get_account_id_from, iam_backends
 
+from local.emulator.access_keys import find_access_key
 from local.emulator.denials import deny, not_authorized_message
 from local.emulator.managed_policies import ensure_aws_managed_policy
 from local.emulator.policy import Decision, Request, evaluate
@@ -116,6 +118,29 @@ def decide(caller: Caller, request: Request) -> Decision:
     return Decision.ALLOW if all(d is Decision.ALLOW for d in decisions) else Decision.IMPLICIT_DENY
 
 
+def user_documents(user: User, backend: IAMBackend) -> list[str]:
+    """The identity policies of a user: its own and its groups', inline and attached."""
+    documents = list(user.policies.values()) + [_default_version(p) for p in user.managed_policies.values()]
+    for group in backend.get_groups_for_user(user.name):
+        documents += list(group.policies.values())
+        documents += [_default_version(p) for p in group.managed_policies.values()]
+    return documents
+
+
+def _user_of(access_key: str) -> tuple[User, IAMBackend] | None:
+    """The IAM user of a customer account who owns this long-term key, if any."""
+    key = find_access_key(access_key)
+    account_id = get_account_id_from(access_key)
+    if key is None or not key.user_name or account_id == PLATFORM_ACCOUNT_ID:
+        return None
+    for partition in ("aws", "aws-us-gov", "aws-cn"):
+        backend = iam_backends[account_id][partition]
+        if backend.access_keys.get(access_key) is key:
+            user = backend.users.get(key.user_name)
+            return (user, backend) if user is not None else None
+    return None
+
+
 def _known_resource(resource: str) -> str | None:
     # moto passes "*" (or "arn:aws:s3:::*" for S3) when it does not know the resource.
     return None if resource == "*" or resource.endswith(":::*") else resource
@@ -124,27 +149,44 @@ def _known_resource(resource: str) -> str | None:
 def authorize(response: BaseResponse, resource: str = "*") -> None:
     """Raise the service's access-denied error if a customer-account role may not make this request."""
     access_key = response.get_access_key()
-    if not access_key.startswith("ASIA"):
-        return  # only temporary (STS) credentials can belong to a role session: skip the lookup
-    caller = resolve_caller(access_key, response.current_account, response.partition)
-    if caller.role_arn is None or caller.account_id == PLATFORM_ACCOUNT_ID:
+    # Only temporary (STS) keys belong to role sessions and only long-term keys to users: skip the rest.
+    if not access_key.startswith(("ASIA", "AKIA")):
         return
     action = iam_action(response)
     if action is None or action.lower() in _ALWAYS_ALLOWED:
         return
     known = _known_resource(resource)
-    context = {
-        "aws:requestedregion": [response.region],
-        "aws:principalarn": [caller.role_arn],
-        "aws:principalaccount": [caller.account_id],
-    }
-    decision = decide(caller, Request(action=action, resource=known, context=context))
+    if access_key.startswith("AKIA"):
+        owner = _user_of(access_key)
+        if owner is None:
+            return  # an account root's key, or the platform's
+        user, backend = owner
+        principal_arn, principal_account = user.arn, user.account_id
+        request = _request(response, action, known, principal_arn, principal_account)
+        decision = evaluate(user_documents(user, backend), request)
+    else:
+        caller = resolve_caller(access_key, response.current_account, response.partition)
+        if caller.role_arn is None or caller.account_id == PLATFORM_ACCOUNT_ID:
+            return
+        principal_arn = caller.arn
+        decision = decide(caller, _request(response, action, known, caller.role_arn, caller.account_id))
     if decision is Decision.ALLOW:
         return
-    message = not_authorized_message(caller.arn, action, known, decision is Decision.EXPLICIT_DENY)
+    message = not_authorized_message(principal_arn, action, known, decision is Decision.EXPLICIT_DENY)
     if response.boto3_service_name == "ec2":
         message = f"You are not authorized to perform this operation. {message}"
     raise deny(response, message)
+
+
+def _request(
+    response: BaseResponse, action: str, resource: str | None, principal: str, account: str
+) -> Request:
+    context = {
+        "aws:requestedregion": [response.region],
+        "aws:principalarn": [principal],
+        "aws:principalaccount": [account],
+    }
+    return Request(action=action, resource=resource, context=context)
 
 
 def _enforcing(original: Callable[..., None]) -> Callable[..., None]:

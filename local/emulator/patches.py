@@ -3,6 +3,7 @@
 Each patch lives in its own module, whose docstring names the moto gap it closes:
 
 * `trust_policy`      STS AssumeRole evaluates the target role's trust policy and External ID;
+* `access_keys`       long-term access keys must exist and sign with their secret; root keys exist;
 * `iam_enforcement`   sessions of customer-account roles are held to the role's policies;
 * `managed_policies`  AWS managed policies (ReadOnlyAccess, ...) can be attached on demand;
 * `lambda_runtime`    Lambda invocations import and run the function's handler in-process;
@@ -20,6 +21,7 @@ from __future__ import annotations
 import threading
 
 from local.emulator import (
+    access_keys,
     buckets,
     denials,
     dynamodb_queries,
@@ -43,6 +45,8 @@ def install() -> None:
         denials.register_common_codes()
         trust_policy.install()
         iam_enforcement.install()
+        # Installed last so that it wraps the others: authentication comes before authorization.
+        access_keys.install()
         managed_policies.install()
         lambda_runtime.install()
         regions.install()

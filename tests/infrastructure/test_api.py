@@ -18,7 +18,7 @@ def test_every_declared_route_exists_and_nothing_else(view):
 
     # Then they are exactly the declared ones
     assert routes == expected
-    assert len(ROUTES) == 13
+    assert len(ROUTES) == 19
 
 
 def test_every_route_requires_the_jwt_authorizer(view):
@@ -99,4 +99,4 @@ def test_configured_frontend_origins_get_cors_for_the_api_methods():
     cors = api["Properties"]["CorsConfiguration"]
     assert cors["AllowOrigins"] == ["https://app.example.com", "https://admin.example.com"]
     assert set(cors["AllowHeaders"]) == {"authorization", "content-type"}
-    assert set(cors["AllowMethods"]) == {"GET", "POST", "PATCH", "DELETE"}
+    assert set(cors["AllowMethods"]) == {"GET", "POST", "PATCH", "PUT", "DELETE"}

@@ -14,14 +14,18 @@ from local.emulator.patches import install as install_emulator_patches
 from skylight.config import get_settings
 from skylight.handlers import dependencies
 from skylight.providers import base as provider_registry
+from skylight.vault import default_vault
 from tests.support import PLATFORM_PRINCIPAL_ARN, LambdaContext, api_event
 
 TABLE = "skylight-test"
 SCHEDULE_GROUP = "skylight-test-schedules"
+# One session for the fixtures' own clients: it keeps the service models loaded across tests.
+SESSION = boto3.Session(region_name="us-east-1")
+VAULT_KEY_ALIAS = "alias/skylight-vault"
 
 
 def create_table(name: str = TABLE) -> None:
-    boto3.client("dynamodb", region_name="us-east-1").create_table(
+    SESSION.client("dynamodb").create_table(
         TableName=name,
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
         AttributeDefinitions=[
@@ -44,22 +48,31 @@ def create_platform_principal() -> None:
             }
         ],
     }
-    boto3.client("iam", region_name="us-east-1").create_role(
+    SESSION.client("iam").create_role(
         RoleName=PLATFORM_PRINCIPAL_ARN.split("/")[-1], AssumeRolePolicyDocument=json.dumps(trust)
     )
 
 
 def create_state_machine() -> None:
     """The account workflow as a placeholder that stays running: tests run the tasks themselves."""
-    boto3.client("stepfunctions", region_name="us-east-1").create_state_machine(
+    SESSION.client("stepfunctions").create_state_machine(
         name="skylight-account",
         definition=json.dumps({"StartAt": "Wait", "States": {"Wait": {"Type": "Pass", "End": True}}}),
         roleArn="arn:aws:iam::123456789012:role/skylight-test-workflow",
     )
 
 
+def create_vault_key() -> str:
+    """The vault's KMS key, under the alias the functions default to."""
+    kms = SESSION.client("kms")
+    key_id = kms.create_key(Description="skylight vault")["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName=VAULT_KEY_ALIAS, TargetKeyId=key_id)
+    return str(key_id)
+
+
 def reset_caches() -> None:
     dependencies.services.cache_clear()
+    default_vault.cache_clear()
     provider_registry.providers.cache_clear()
     get_settings.cache_clear()
 
@@ -72,8 +85,9 @@ def aws() -> Iterator[None]:
     with mock_aws():
         create_table()
         create_platform_principal()
-        boto3.client("scheduler", region_name="us-east-1").create_schedule_group(Name=SCHEDULE_GROUP)
+        SESSION.client("scheduler").create_schedule_group(Name=SCHEDULE_GROUP)
         create_state_machine()
+        create_vault_key()
         yield
     reset_caches()
 
@@ -127,3 +141,27 @@ def connected(api: Callable[..., Response]) -> tuple[dict[str, Any], Any]:
     status, account = api("POST", "/v1/accounts", connect_body(role.arn))
     assert status == 201
     return account, role
+
+
+@pytest.fixture
+def key_account(api: Callable[..., Response]) -> tuple[dict[str, Any], Any]:
+    """An account of tenant-a connected with an IAM user's access key, and that key."""
+    from tests.support import CUSTOMER_ACCOUNT, access_key_body, create_user_key
+
+    key = create_user_key(CUSTOMER_ACCOUNT, "skylight-reader")
+    status, account = api("POST", "/v1/accounts", access_key_body(key))
+    assert status == 201, account
+    return account, key
+
+
+def stored_account(account_id: str, tenant: str = "tenant-a") -> Any:
+    """The domain account as stored (for the provider's calls), or None."""
+    from datetime import UTC, datetime
+
+    return dependencies.services().accounts.get(tenant, account_id, datetime.now(UTC))
+
+
+def aws_provider() -> Any:
+    from skylight.providers.base import get_provider
+
+    return get_provider("aws")

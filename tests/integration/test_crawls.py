@@ -271,3 +271,15 @@ def test_schedule_follows_the_account(api, connected):
     api("DELETE", f"/v1/accounts/{account['id']}")
     names = [s["Name"] for s in scheduler.list_schedules(GroupName="skylight-test-schedules")["Schedules"]]
     assert f"crawl-{account['id']}" not in names
+
+
+def test_an_access_key_account_is_crawled_like_a_role(api, key_account):
+    account, key = key_account
+    launch("us-east-1", 2, name="keyed")
+    finished = run_crawl(account["id"])
+    assert finished["status"] == "succeeded"
+    names = [item["name"] for item in count_of(api, account["id"], type="aws.ec2.instance")]
+    assert names == ["keyed", "keyed"]
+    # The secret went nowhere near the crawl's records.
+    _, crawl = api("GET", f"/v1/accounts/{account['id']}/crawls/{finished['crawl_id']}")
+    assert key.secret_access_key not in json.dumps(crawl)

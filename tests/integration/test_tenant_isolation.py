@@ -24,6 +24,12 @@ ROUTES = [
     ("GET", "/v1/accounts/{id}/crawls/20261122T000000000000Z-abcdef", None),
     ("GET", "/v1/accounts/{id}/inventory", None),
     ("GET", "/v1/accounts/{id}/health", None),
+    ("POST", "/v1/accounts/{id}/restore", None),
+    (
+        "PUT",
+        "/v1/accounts/{id}/credentials",
+        {"credentials": {"type": "role", "role_arn": "arn:aws:iam::111111111111:role/Other"}},
+    ),
 ]
 
 
@@ -99,3 +105,24 @@ def test_every_route_needs_verified_claims(api, method, path):
 def test_a_token_without_roles_may_do_nothing(api):
     status, error = api("GET", "/v1/accounts", roles=None)
     assert (status, error["error"]["code"]) == (403, "forbidden")
+
+
+def test_another_tenants_stored_key_is_invisible_everywhere(api, key_account):
+    from tests.support import access_key_credentials, create_user_key
+
+    account, _ = key_account
+    path = f"/v1/accounts/{account['id']}"
+    api("DELETE", path)
+    new = create_user_key(CUSTOMER_ACCOUNT, "skylight-reader")
+    for method, route, body in [
+        ("POST", f"{path}/restore", {"credentials": access_key_credentials(new)}),
+        ("PUT", f"{path}/credentials", {"credentials": access_key_credentials(new)}),
+        ("GET", f"{path}/health", None),
+    ]:
+        status, error = api(method, route, body, tenant="tenant-b")
+        assert (status, error["error"]["code"]) == (404, "not_found")
+    assert api("GET", "/v1/credentials/rotation", tenant="tenant-b")[1]["items"] == []
+    # B's trail holds only B's own refused attempts, none of A's actions.
+    trail_b = api("GET", "/v1/audit", tenant="tenant-b")[1]["items"]
+    assert {(e["actor"], e["outcome"]) for e in trail_b} == {("user-of-tenant-b", "not_found")}
+    assert api("GET", path)[1]["status"] == "disconnected"

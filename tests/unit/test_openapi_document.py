@@ -30,5 +30,11 @@ def test_every_route_is_documented_with_its_errors():
         ("GET", "/v1/accounts/{account_id}/inventory"),
         ("GET", "/v1/accounts/{account_id}/health"),
         ("GET", "/v1/inventory/summary"),
+        ("PUT", "/v1/accounts/{account_id}/credentials"),
+        ("POST", "/v1/accounts/{account_id}/restore"),
+        ("GET", "/v1/credentials/rotation"),
+        ("POST", "/v1/onboarding/aws/external-id/rotate"),
+        ("POST", "/v1/onboarding/aws/external-id/complete"),
+        ("GET", "/v1/audit"),
     }
     assert "401" in document["paths"]["/v1/accounts"]["get"]["responses"]

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
-from skylight.models.domain import Account, Tenant
+from skylight.models.domain import Account, AuditEntry, Tenant
+from skylight.models.secrets import SealedSecret
+
+T = TypeVar("T")
 
 
-class Page:
+class Page(Generic[T]):
     """One page of a listing and the opaque cursor of the next one."""
 
-    def __init__(self, items: list[Account], next_cursor: str | None) -> None:
+    def __init__(self, items: list[T], next_cursor: str | None) -> None:
         self.items = items
         self.next_cursor = next_cursor
 
@@ -22,10 +25,15 @@ class TenantRepository(Protocol):
         """The tenant's record; created at most once even under concurrent first calls."""
         ...
 
+    def save_external_ids(self, tenant: Tenant, expected_generation: int) -> Tenant:
+        """Save a rotation step; raise `ConcurrentUpdate` if the generation moved meanwhile."""
+        ...
+
 
 class AccountRepository(Protocol):
-    def create(self, account: Account) -> None:
-        """Store a new account; raise `AlreadyConnected` if its connection key is taken in the tenant."""
+    def create(self, account: Account, secret: SealedSecret | None = None) -> None:
+        """Store a new account (and its sealed secret, in the same transaction); raise `AlreadyConnected`
+        if its connection key is taken in the tenant."""
         ...
 
     def connection_owner(self, tenant_id: str, connection_key: str) -> str | None:
@@ -36,7 +44,7 @@ class AccountRepository(Protocol):
         """The account, or None if it does not exist in that tenant or has aged out."""
         ...
 
-    def list(self, tenant_id: str, limit: int, cursor: str | None, now: datetime) -> Page:
+    def list(self, tenant_id: str, limit: int, cursor: str | None, now: datetime) -> Page[Account]:
         """A page of the tenant's accounts; raise `InvalidRequest` for a cursor it did not issue."""
         ...
 
@@ -44,8 +52,36 @@ class AccountRepository(Protocol):
         """Save changes; raise `ConcurrentUpdate` when someone else saved first."""
         ...
 
+    def replace_credentials(
+        self, account: Account, previous_connection_key: str, secret: SealedSecret | None
+    ) -> Account:
+        """Switch the account to new credentials in one transaction: the account, its connection key
+        and its sealed secret change together or not at all."""
+        ...
+
     def disconnect(self, account: Account) -> Account:
-        """Save the disconnected account and free its connection key, in one transaction."""
+        """Save the disconnected account, free its connection key and destroy its sealed secret, in one
+        transaction."""
+        ...
+
+    def restore(self, account: Account, secret: SealedSecret | None) -> Account:
+        """Bring a disconnected account back: claim its connection key again and store its new secret."""
+        ...
+
+
+class SecretRepository(Protocol):
+    def get(self, tenant_id: str, account_id: str) -> SealedSecret | None:
+        """The account's current sealed secret, if any."""
+        ...
+
+
+class AuditRepository(Protocol):
+    def record(self, entry: AuditEntry) -> None:
+        """Append one entry to the tenant's audit trail."""
+        ...
+
+    def list(self, tenant_id: str, limit: int, cursor: str | None) -> Page[AuditEntry]:
+        """The tenant's audit trail, newest first."""
         ...
 
 

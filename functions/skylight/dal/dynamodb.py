@@ -1,8 +1,9 @@
 """The single-table DynamoDB implementation of the repositories, with PynamoDB.
 
 Keys: every item of a tenant shares `pk = TENANT#<tenant id>`; `sk` says what the item is
-(`TENANT`, `ACCOUNT#<id>`, `CONNECTION#<connection key>`). Disconnected accounts carry `ttl` and
-reads skip them once it has passed, since DynamoDB deletes expired items up to days late.
+(`TENANT`, `ACCOUNT#<id>`, `CONNECTION#<connection key>`, `SECRET#<account id>` (a sealed secret),
+`AUDIT#<time>#<random>`). Disconnected accounts carry `ttl` and reads skip them once it has passed,
+since DynamoDB deletes expired items up to days late.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.attributes import (
+    BinaryAttribute,
     JSONAttribute,
     NumberAttribute,
     TTLAttribute,
@@ -33,14 +36,19 @@ from skylight.models.domain import (
     Access,
     Account,
     AccountStatus,
+    AuditEntry,
+    CredentialAgeSource,
     Permissions,
     Tenant,
     ValidationStep,
 )
 from skylight.models.errors import AlreadyConnected, InvalidRequest
+from skylight.models.secrets import SealedSecret, SecretScope
 
 ACCOUNT_PREFIX = "ACCOUNT#"
 CONNECTION_PREFIX = "CONNECTION#"
+SECRET_PREFIX = "SECRET#"  # noqa: S105 - a sort-key prefix, not a secret
+AUDIT_PREFIX = "AUDIT#"
 TENANT_SK = "TENANT"
 
 
@@ -59,6 +67,31 @@ class _Item(Model):
 class TenantItem(_Item):
     external_id = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    external_id_generation = NumberAttribute(default=1)
+    previous_external_id = UnicodeAttribute(null=True)
+    rotation_started_at = UTCDateTimeAttribute(null=True)
+
+
+class SecretItem(_Item):
+    """One sealed secret: ciphertext, the KMS-wrapped data key, key id and nonce. No plaintext, ever."""
+
+    purpose = UnicodeAttribute()
+    secret_version = NumberAttribute()
+    algorithm = UnicodeAttribute()
+    ciphertext = BinaryAttribute(legacy_encoding=False)
+    encrypted_data_key = BinaryAttribute(legacy_encoding=False)
+    key_id = UnicodeAttribute()
+    nonce = BinaryAttribute(legacy_encoding=False)
+    created_at = UTCDateTimeAttribute()
+
+
+class AuditItem(_Item):
+    at = UTCDateTimeAttribute()
+    actor = UnicodeAttribute()
+    action = UnicodeAttribute()
+    target = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute()
+    details = JSONAttribute(null=True)
 
 
 class ConnectionGuardItem(_Item):
@@ -84,12 +117,16 @@ class AccountItem(_Item):
     last_validation_result = UnicodeAttribute(null=True)
     disconnected_at = UTCDateTimeAttribute(null=True)
     retained_until = UTCDateTimeAttribute(null=True)
+    external_id_generation = NumberAttribute(null=True)
+    credentials_created_at = UTCDateTimeAttribute(null=True)
+    credentials_age_source = UnicodeAttribute(null=True)
+    credentials_updated_at = UTCDateTimeAttribute(null=True)
     ttl = TTLAttribute(null=True)
     crawl_interval_minutes = NumberAttribute(null=True)
     version = VersionAttribute()
 
 
-_MODELS: tuple[type[_Item], ...] = (TenantItem, ConnectionGuardItem, AccountItem)
+_MODELS: tuple[type[_Item], ...] = (TenantItem, ConnectionGuardItem, AccountItem, SecretItem, AuditItem)
 
 
 def bind_table(table_name: str, region: str) -> None:
@@ -122,30 +159,54 @@ class DynamoTenantRepository:
                     raise
                 # Another request created the tenant first; its External ID wins.
                 item = TenantItem.get(tenant_pk(tenant_id), TENANT_SK, consistent_read=True)
-        return Tenant(tenant_id=tenant_id, external_id=item.external_id, created_at=item.created_at)
+        return _to_tenant(tenant_id, item)
+
+    def save_external_ids(self, tenant: Tenant, expected_generation: int) -> Tenant:
+        item = TenantItem(
+            tenant_pk(tenant.tenant_id),
+            TENANT_SK,
+            external_id=tenant.external_id,
+            created_at=tenant.created_at,
+            external_id_generation=tenant.external_id_generation,
+            previous_external_id=tenant.previous_external_id,
+            rotation_started_at=tenant.rotation_started_at,
+        )
+        try:
+            item.save(condition=TenantItem.external_id_generation == expected_generation)
+        except PutError as error:
+            if _is_conditional_failure(error):
+                raise ConcurrentUpdate(tenant.tenant_id) from None
+            raise
+        return _to_tenant(tenant.tenant_id, item)
+
+
+def _to_tenant(tenant_id: str, item: TenantItem) -> Tenant:
+    return Tenant(
+        tenant_id=tenant_id,
+        external_id=item.external_id,
+        created_at=item.created_at,
+        external_id_generation=int(item.external_id_generation or 1),
+        previous_external_id=item.previous_external_id,
+        rotation_started_at=item.rotation_started_at,
+    )
 
 
 class DynamoAccountRepository:
     def __init__(self, table_name: str, region: str) -> None:
         bind_table(table_name, region)
-        self._region = region
+        # One connection for every transaction: each new one would load the DynamoDB model again.
+        self._connection = Connection(region=region)
 
-    def create(self, account: Account) -> None:
+    def create(self, account: Account, secret: SealedSecret | None = None) -> None:
         item = _to_item(account)
-        guard = ConnectionGuardItem(
-            tenant_pk(account.tenant_id), CONNECTION_PREFIX + account.connection_key, account_id=account.id
-        )
         try:
-            with TransactWrite(connection=Connection(region=self._region)) as transaction:
-                transaction.save(guard, condition=ConnectionGuardItem.pk.does_not_exist())
+            with TransactWrite(connection=self._connection) as transaction:
+                transaction.save(_guard(account), condition=ConnectionGuardItem.pk.does_not_exist())
                 transaction.save(item, condition=AccountItem.pk.does_not_exist())
+                if secret is not None:
+                    transaction.save(_secret_item(secret))
         except TransactWriteError as error:
-            reasons = [reason.code if reason else None for reason in error.cancellation_reasons]
-            if reasons and reasons[0] == "ConditionalCheckFailed":
-                raise AlreadyConnected(
-                    "this connection already exists in your tenant",
-                    account_id=_guard_owner(account.tenant_id, account.connection_key),
-                ) from None
+            _raise_if_guard_taken(error, account)
             raise
 
     def connection_owner(self, tenant_id: str, connection_key: str) -> str | None:
@@ -157,8 +218,8 @@ class DynamoAccountRepository:
             return None
         return _to_account(tenant_id, item)
 
-    def list(self, tenant_id: str, limit: int, cursor: str | None, now: datetime) -> Page:
-        start_key = _decode_cursor(tenant_id, cursor) if cursor else None
+    def list(self, tenant_id: str, limit: int, cursor: str | None, now: datetime) -> Page[Account]:
+        start_key = _decode_cursor(tenant_id, cursor, ACCOUNT_PREFIX) if cursor else None
         results = AccountItem.query(
             tenant_pk(tenant_id),
             AccountItem.sk.startswith(ACCOUNT_PREFIX),
@@ -168,9 +229,7 @@ class DynamoAccountRepository:
             last_evaluated_key=start_key,
         )
         items = [_to_account(tenant_id, item) for item in results]
-        last_key = results.last_evaluated_key
-        next_cursor = _encode_cursor(last_key["sk"]["S"]) if last_key and len(items) == limit else None
-        return Page(items, next_cursor)
+        return Page(items, _next_cursor(results.last_evaluated_key, len(items), limit))
 
     def update(self, account: Account) -> Account:
         item = _to_item(account)
@@ -182,22 +241,155 @@ class DynamoAccountRepository:
             raise
         return _to_account(account.tenant_id, item)
 
+    def replace_credentials(
+        self, account: Account, previous_connection_key: str, secret: SealedSecret | None
+    ) -> Account:
+        item = _to_item(account)
+        try:
+            with TransactWrite(connection=self._connection) as transaction:
+                if account.connection_key != previous_connection_key:
+                    transaction.save(_guard(account), condition=ConnectionGuardItem.pk.does_not_exist())
+                    transaction.delete(
+                        _guard(account, previous_connection_key),
+                        condition=ConnectionGuardItem.account_id == account.id,
+                    )
+                transaction.save(item)
+                if secret is not None:
+                    transaction.save(_secret_item(secret))
+        except TransactWriteError as error:
+            if account.connection_key != previous_connection_key:
+                _raise_if_guard_taken(error, account)
+            _raise_if_conditional(error, account)
+            raise
+        return _to_account(account.tenant_id, item)
+
     def disconnect(self, account: Account) -> Account:
         item = _to_item(account)
         try:
-            with TransactWrite(connection=Connection(region=self._region)) as transaction:
+            with TransactWrite(connection=self._connection) as transaction:
                 transaction.save(item)
-                transaction.delete(
-                    ConnectionGuardItem(
-                        tenant_pk(account.tenant_id), CONNECTION_PREFIX + account.connection_key
-                    ),
-                    condition=ConnectionGuardItem.account_id == account.id,
-                )
+                transaction.delete(_guard(account), condition=ConnectionGuardItem.account_id == account.id)
+                # Crypto-shredding: the ciphertext and its wrapped data key go at once, not with the TTL.
+                transaction.delete(SecretItem(tenant_pk(account.tenant_id), SECRET_PREFIX + account.id))
         except TransactWriteError as error:
-            if any(r and r.code == "ConditionalCheckFailed" for r in error.cancellation_reasons):
-                raise ConcurrentUpdate(account.id) from None
+            _raise_if_conditional(error, account)
             raise
         return _to_account(account.tenant_id, item)
+
+    def restore(self, account: Account, secret: SealedSecret | None) -> Account:
+        item = _to_item(account)
+        try:
+            with TransactWrite(connection=self._connection) as transaction:
+                transaction.save(_guard(account), condition=ConnectionGuardItem.pk.does_not_exist())
+                transaction.save(item)
+                if secret is not None:
+                    transaction.save(_secret_item(secret))
+        except TransactWriteError as error:
+            _raise_if_guard_taken(error, account)
+            _raise_if_conditional(error, account)
+            raise
+        return _to_account(account.tenant_id, item)
+
+
+class DynamoSecretRepository:
+    def __init__(self, table_name: str, region: str) -> None:
+        bind_table(table_name, region)
+
+    def get(self, tenant_id: str, account_id: str) -> SealedSecret | None:
+        item = _get(SecretItem, tenant_pk(tenant_id), SECRET_PREFIX + account_id)
+        if item is None:
+            return None
+        return SealedSecret(
+            scope=SecretScope(tenant_id=tenant_id, account_id=account_id, purpose=item.purpose),
+            version=int(item.secret_version),
+            ciphertext=item.ciphertext,
+            encrypted_data_key=item.encrypted_data_key,
+            key_id=item.key_id,
+            nonce=item.nonce,
+            created_at=item.created_at,
+            algorithm=item.algorithm,
+        )
+
+
+class DynamoAuditRepository:
+    def __init__(self, table_name: str, region: str) -> None:
+        bind_table(table_name, region)
+
+    def record(self, entry: AuditEntry) -> None:
+        # Time first so the sort key orders entries; the random tail keeps same-instant entries apart.
+        sort_key = f"{AUDIT_PREFIX}{entry.at.isoformat()}#{secrets.token_hex(4)}"
+        AuditItem(
+            tenant_pk(entry.tenant_id),
+            sort_key,
+            at=entry.at,
+            actor=entry.actor,
+            action=entry.action,
+            target=entry.target,
+            outcome=entry.outcome,
+            details=entry.details or None,
+        ).save()
+
+    def list(self, tenant_id: str, limit: int, cursor: str | None) -> Page[AuditEntry]:
+        start_key = _decode_cursor(tenant_id, cursor, AUDIT_PREFIX) if cursor else None
+        results = AuditItem.query(
+            tenant_pk(tenant_id),
+            AuditItem.sk.startswith(AUDIT_PREFIX),
+            scan_index_forward=False,
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=start_key,
+        )
+        items = [
+            AuditEntry(
+                tenant_id=tenant_id,
+                at=item.at,
+                actor=item.actor,
+                action=item.action,
+                target=item.target,
+                outcome=item.outcome,
+                details=item.details or {},
+            )
+            for item in results
+        ]
+        return Page(items, _next_cursor(results.last_evaluated_key, len(items), limit))
+
+
+def _guard(account: Account, connection_key: str | None = None) -> ConnectionGuardItem:
+    return ConnectionGuardItem(
+        tenant_pk(account.tenant_id),
+        CONNECTION_PREFIX + (connection_key or account.connection_key),
+        account_id=account.id,
+    )
+
+
+def _secret_item(secret: SealedSecret) -> SecretItem:
+    return SecretItem(
+        tenant_pk(secret.scope.tenant_id),
+        SECRET_PREFIX + secret.scope.account_id,
+        purpose=secret.scope.purpose,
+        secret_version=secret.version,
+        algorithm=secret.algorithm,
+        ciphertext=secret.ciphertext,
+        encrypted_data_key=secret.encrypted_data_key,
+        key_id=secret.key_id,
+        nonce=secret.nonce,
+        created_at=secret.created_at,
+    )
+
+
+def _raise_if_guard_taken(error: TransactWriteError, account: Account) -> None:
+    """The first write of these transactions claims the connection key: its failure means it is taken."""
+    reasons = [reason.code if reason else None for reason in error.cancellation_reasons]
+    if reasons and reasons[0] == "ConditionalCheckFailed":
+        raise AlreadyConnected(
+            "this connection already exists in your tenant",
+            account_id=_guard_owner(account.tenant_id, account.connection_key),
+        ) from None
+
+
+def _raise_if_conditional(error: TransactWriteError, account: Account) -> None:
+    if any(r and r.code == "ConditionalCheckFailed" for r in error.cancellation_reasons):
+        raise ConcurrentUpdate(account.id) from None
 
 
 def _guard_owner(tenant_id: str, connection_key: str) -> str | None:
@@ -240,6 +432,12 @@ def _to_item(account: Account) -> AccountItem:
         last_validation_result=account.last_validation_result,
         disconnected_at=account.disconnected_at,
         retained_until=account.retained_until,
+        external_id_generation=account.external_id_generation,
+        credentials_created_at=account.credentials_created_at,
+        credentials_age_source=account.credentials_age_source.value
+        if account.credentials_age_source
+        else None,
+        credentials_updated_at=account.credentials_updated_at,
         ttl=account.retained_until,
         crawl_interval_minutes=account.crawl_interval_minutes,
     )
@@ -269,15 +467,25 @@ def _to_account(tenant_id: str, item: AccountItem) -> Account:
         disconnected_at=item.disconnected_at,
         retained_until=item.retained_until,
         crawl_interval_minutes=int(item.crawl_interval_minutes or DEFAULT_CRAWL_INTERVAL_MINUTES),
+        external_id_generation=int(item.external_id_generation) if item.external_id_generation else None,
+        credentials_created_at=item.credentials_created_at,
+        credentials_age_source=CredentialAgeSource(item.credentials_age_source)
+        if item.credentials_age_source
+        else None,
+        credentials_updated_at=item.credentials_updated_at,
         version=item.version or 0,
     )
+
+
+def _next_cursor(last_key: dict[str, Any] | None, count: int, limit: int) -> str | None:
+    return _encode_cursor(last_key["sk"]["S"]) if last_key and count == limit else None
 
 
 def _encode_cursor(sort_key: str) -> str:
     return base64.urlsafe_b64encode(json.dumps({"after": sort_key}).encode()).decode().rstrip("=")
 
 
-def _decode_cursor(tenant_id: str, cursor: str) -> dict[str, dict[str, str]]:
+def _decode_cursor(tenant_id: str, cursor: str, prefix: str) -> dict[str, dict[str, str]]:
     """Rebuild the start key; the partition always comes from the caller, never from the cursor."""
     invalid = InvalidRequest(
         "cursor is not one this API issued", fields=[{"field": "cursor", "message": "invalid cursor"}]
@@ -287,7 +495,7 @@ def _decode_cursor(tenant_id: str, cursor: str) -> dict[str, dict[str, str]]:
     except (binascii.Error, ValueError, UnicodeDecodeError):
         raise invalid from None
     after = decoded.get("after") if isinstance(decoded, dict) else None
-    if not isinstance(after, str) or not after.startswith(ACCOUNT_PREFIX) or len(after) > 100:
+    if not isinstance(after, str) or not after.startswith(prefix) or len(after) > 100:
         raise invalid
     return {"pk": {"S": tenant_pk(tenant_id)}, "sk": {"S": after}}
 

@@ -15,10 +15,11 @@ from skylight.logic.services import Services
 
 @lru_cache(maxsize=1)
 def services() -> Services:
-    from skylight.dal.dynamodb import DynamoAccountRepository, DynamoTenantRepository
+    from skylight.dal.dynamodb import DynamoAccountRepository, DynamoAuditRepository, DynamoTenantRepository
     from skylight.dal.dynamodb_inventory import DynamoCrawlRepository, DynamoInventoryRepository
     from skylight.gateways.schedules import EventBridgeCrawlScheduler
     from skylight.gateways.workflow import StepFunctionsWorkflowStarter
+    from skylight.vault import default_vault
 
     settings = get_settings()
     return Services(
@@ -34,4 +35,8 @@ def services() -> Services:
             settings.region,
         ),
         retention=timedelta(days=settings.retention_days),
+        vault=default_vault(),
+        audit=DynamoAuditRepository(settings.table_name, settings.region),
+        credential_warn_after=timedelta(days=settings.credential_warn_days),
+        credential_rotate_after=timedelta(days=settings.credential_rotate_days),
     )

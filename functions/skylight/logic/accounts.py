@@ -1,29 +1,35 @@
-"""Use cases on connected accounts: connect, list, read, update, test, disconnect."""
+"""Use cases on connected accounts: connect, list, read, update, test, replace credentials,
+disconnect, restore, and the age of stored credentials."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from skylight.dal.base import ConcurrentUpdate, Page
+from skylight.logic.audit import recorded
 from skylight.logic.services import Services
-from skylight.logic.tenants import tenant_context
+from skylight.logic.tenants import tenant_context, tenant_of
 from skylight.models.domain import (
     DEFAULT_CRAWL_INTERVAL_MINUTES,
     Access,
     Account,
     AccountStatus,
     Caller,
+    CredentialAge,
+    CredentialAgeSource,
+    CredentialAgeStatus,
     StepOutcome,
     ValidationReport,
     ValidationStep,
 )
 from skylight.models.errors import (
     AccountDisconnected,
+    AccountNotDisconnected,
     AlreadyConnected,
     Conflict,
     InvalidRequest,
@@ -31,6 +37,7 @@ from skylight.models.errors import (
     RetryLater,
     ValidationFailed,
 )
+from skylight.models.secrets import SealedSecret, SecretScope
 from skylight.providers.base import CloudProvider, ParsedCredentials
 
 logger = Logger(child=True)
@@ -46,38 +53,55 @@ def connect_account(
     crawl_interval_minutes: int = DEFAULT_CRAWL_INTERVAL_MINUTES,
 ) -> Account:
     """Validate a new connection synchronously and store it only if it works; schedule its crawls."""
-    provider = services.provider(provider_name)
-    parsed = _parse(provider, credentials)
-    connection_key = f"{provider.name}:{parsed.key}:{access.value}"
-    owner = services.accounts.connection_owner(caller.tenant_id, connection_key)
-    if owner is not None:
-        raise AlreadyConnected("this role is already connected with this access level", account_id=owner)
-    report = provider.validate(parsed, access, tenant_context(services, caller.tenant_id))
-    _raise_if_failed(report)
-    now = services.clock()
-    account = Account(
-        id=str(uuid.uuid4()),
-        tenant_id=caller.tenant_id,
-        provider=provider.name,
-        name=name,
-        access=access,
-        status=AccountStatus.CONNECTED,
-        credentials=parsed.public,
-        connection_key=connection_key,
-        connected_at=now,
-        updated_at=now,
-        crawl_interval_minutes=crawl_interval_minutes,
-        **_validation_fields(report, now),
-    )
-    services.accounts.create(account)
+    with recorded(services, caller, "account.connect") as audit:
+        audit.details = {"provider": provider_name, "credentials_type": str(credentials.get("type"))}
+        provider = services.provider(provider_name)
+        parsed = _parse(provider, credentials)
+        connection_key = _connection_key(provider, parsed, access)
+        owner = services.accounts.connection_owner(caller.tenant_id, connection_key)
+        if owner is not None:
+            raise AlreadyConnected(
+                "these credentials are already connected with this access level", account_id=owner
+            )
+        report = provider.validate(parsed, access, tenant_context(services, caller.tenant_id))
+        _raise_if_failed(report)
+        now = services.clock()
+        account = Account(
+            id=str(uuid.uuid4()),
+            tenant_id=caller.tenant_id,
+            provider=provider.name,
+            name=name,
+            access=access,
+            status=AccountStatus.CONNECTED,
+            credentials=parsed.public,
+            connection_key=connection_key,
+            connected_at=now,
+            updated_at=now,
+            crawl_interval_minutes=crawl_interval_minutes,
+            **_validation_fields(report, now),
+            **_credential_fields(parsed, report, now),
+        )
+        audit.target = account.id
+        services.accounts.create(account, _seal(services, account, parsed, version=1))
     logger.info("account connected", extra={"account_id": account.id, "provider": provider.name})
     _schedule_crawls(services, account)
     _start_workflow(services, account, "connect")
     return account
 
 
-def list_accounts(services: Services, caller: Caller, limit: int, cursor: str | None) -> Page:
+def list_accounts(services: Services, caller: Caller, limit: int, cursor: str | None) -> Page[Account]:
     return services.accounts.list(caller.tenant_id, limit, cursor, services.clock())
+
+
+def all_accounts(services: Services, tenant_id: str) -> Iterator[Account]:
+    """Every account of the tenant that has not aged out, page after page."""
+    cursor = None
+    while True:
+        page = services.accounts.list(tenant_id, 100, cursor, services.clock())
+        yield from page.items
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
 
 
 def get_account(services: Services, caller: Caller, account_id: str) -> Account:
@@ -113,22 +137,51 @@ def update_account(
 
 def test_account(services: Services, caller: Caller, account_id: str) -> tuple[Account, ValidationReport]:
     """Re-run validation now and record the outcome on the account."""
-    account = _active_account(services, caller, account_id)
-    provider = services.provider(account.provider)
-    parsed = provider.parse_credentials(account.credentials)
-    report = provider.validate(parsed, account.access, tenant_context(services, caller.tenant_id))
-    now = services.clock()
-    changes: dict[str, Any] = {"updated_at": now, **_validation_fields(report, now)}
-    if report.connected:
-        changes["status"] = AccountStatus.CONNECTED
-    elif not report.retryable:
-        changes["status"] = AccountStatus.FAILING
+    with recorded(services, caller, "account.test", account_id) as audit:
+        account = _active_account(services, caller, account_id)
+        provider = services.provider(account.provider)
+        report = provider.validate_account(account, tenant_context(services, caller.tenant_id))
+        audit.details = {"result": report.result}
+        now = services.clock()
+        changes: dict[str, Any] = {"updated_at": now, **_validation_fields(report, now)}
+        if report.connected:
+            changes["status"] = AccountStatus.CONNECTED
+            if report.credentials_age_source is CredentialAgeSource.PROVIDER:
+                changes["credentials_created_at"] = report.credentials_created_at
+                changes["credentials_age_source"] = report.credentials_age_source
+        elif not report.retryable:
+            changes["status"] = AccountStatus.FAILING
 
-    def record(latest: Account) -> Account:
-        # Validation took a while: a disconnect that landed meanwhile wins over its outcome.
-        return require_active(latest).model_copy(update=changes)
+        def record(latest: Account) -> Account:
+            # Validation took a while: a disconnect that landed meanwhile wins over its outcome.
+            return require_active(latest).model_copy(update=changes)
 
-    return _save_change(services, caller, account_id, record, services.accounts.update, first=account), report
+        saved = _save_change(services, caller, account_id, record, services.accounts.update, first=account)
+    return saved, report
+
+
+def replace_credentials(
+    services: Services, caller: Caller, account_id: str, credentials: dict[str, Any]
+) -> Account:
+    """Switch to new credentials only once they work; until then (and if they fail) the old ones stay."""
+    with recorded(services, caller, "account.credentials.replace", account_id) as audit:
+        account = _active_account(services, caller, account_id)
+        audit.details = {"credentials_type": str(credentials.get("type"))}
+        provider = services.provider(account.provider)
+        parsed = _parse_same_type(provider, account, credentials)
+        changes, sealed = _validated_switch(services, provider, account, parsed)
+        stored_key = [account.connection_key]
+
+        def switch(latest: Account) -> Account:
+            stored_key[0] = latest.connection_key
+            return require_active(latest).model_copy(update=changes)
+
+        def save(changed: Account) -> Account:
+            return services.accounts.replace_credentials(changed, stored_key[0], sealed)
+
+        saved = _save_change(services, caller, account_id, switch, save, first=account)
+    logger.info("credentials replaced", extra={"account_id": account_id})
+    return saved
 
 
 def _workflow_caller(tenant_id: str) -> Caller:
@@ -149,7 +202,7 @@ def revalidate_account(
 
 
 def disconnect_account(services: Services, caller: Caller, account_id: str) -> Account:
-    """Stop using the account now; keep it readable until its retention ends, then let it age out."""
+    """Stop using the account now, destroy its stored secret, keep its data until retention ends."""
 
     def disconnect(account: Account) -> Account | None:
         if account.status is AccountStatus.DISCONNECTED:
@@ -164,12 +217,141 @@ def disconnect_account(services: Services, caller: Caller, account_id: str) -> A
             }
         )
 
-    account = _save_change(services, caller, account_id, disconnect, services.accounts.disconnect)
-    # The account is already disconnected for every crawl step (each checks before calling the cloud);
-    # the schedule goes too, so nothing is started for it any more.
-    services.schedules.delete(account.id)
+    with recorded(services, caller, "account.disconnect", account_id):
+        account = _save_change(services, caller, account_id, disconnect, services.accounts.disconnect)
+        _after_disconnect(services, account)
     logger.info("account disconnected", extra={"account_id": account.id})
     return account
+
+
+def restore_account(
+    services: Services, caller: Caller, account_id: str, credentials: dict[str, Any] | None
+) -> Account:
+    """Bring a disconnected account back with its history, once its credentials work again.
+
+    A role is simply validated again; a stored key was destroyed at disconnect, so new credentials
+    must come with the request.
+    """
+    with recorded(services, caller, "account.restore", account_id):
+        account = get_account(services, caller, account_id)
+        if account.status is not AccountStatus.DISCONNECTED:
+            raise AccountNotDisconnected("the account is not disconnected")
+        provider = services.provider(account.provider)
+        parsed = _restore_credentials(provider, account, credentials)
+        changes, sealed = _validated_switch(services, provider, account, parsed)
+        changes.update(disconnected_at=None, retained_until=None)
+
+        def restore(latest: Account) -> Account:
+            if latest.status is not AccountStatus.DISCONNECTED:
+                raise AccountNotDisconnected("the account is not disconnected")
+            return latest.model_copy(update=changes)
+
+        saved = _save_change(
+            services,
+            caller,
+            account_id,
+            restore,
+            lambda a: services.accounts.restore(a, sealed),
+            first=account,
+        )
+        _after_restore(services, saved)
+    logger.info("account restored", extra={"account_id": account_id})
+    _start_workflow(services, saved, "restore")
+    return saved
+
+
+def attention(services: Services, account: Account) -> dict[str, Any]:
+    """What needs the tenant's attention on one account's connection: status, credential age, External ID.
+
+    Part of the account's health (`skylight.logic.inventory`), next to what the crawls found.
+    """
+    age = credential_age(services, account)
+    warnings = []
+    if account.status is not AccountStatus.CONNECTED:
+        warnings.append(f"account is {account.status.value}")
+    if age and age.status is not CredentialAgeStatus.OK:
+        warnings.append(f"credentials are {age.age_days} days old: {age.status.value}")
+    external_id = None
+    if account.credentials.get("type") == "role" and account.status is not AccountStatus.DISCONNECTED:
+        tenant = tenant_of(services, account.tenant_id)
+        generation = account.external_id_generation or 1
+        current = generation == tenant.external_id_generation
+        external_id = {"generation": generation, "current": current}
+        if not current:
+            warnings.append("works only with the previous External ID: update the role's trust policy")
+    return {"credential_age": age, "external_id": external_id, "warnings": warnings}
+
+
+def _validated_switch(
+    services: Services, provider: CloudProvider, account: Account, parsed: ParsedCredentials
+) -> tuple[dict[str, Any], SealedSecret | None]:
+    """Validate credentials meant to take over an existing account; return its changes and new secret.
+
+    Raises (422, 409, 503) without touching anything stored when they do not work, belong to another
+    provider account, or are already connected elsewhere in the tenant.
+    """
+    connection_key = _require_free_key(services, provider, parsed, account)
+    report = provider.validate(parsed, account.access, tenant_context(services, account.tenant_id))
+    _raise_if_failed(report)
+    _require_same_provider_account(account, report)
+    now = services.clock()
+    changes: dict[str, Any] = {
+        "status": AccountStatus.CONNECTED,
+        "credentials": parsed.public,
+        "connection_key": connection_key,
+        "updated_at": now,
+        **_validation_fields(report, now),
+        **_credential_fields(parsed, report, now),
+    }
+    return changes, _seal(services, account, parsed, version=account.version + 1)
+
+
+def _after_disconnect(services: Services, account: Account) -> None:
+    """Everything that must stop calling the cloud for this account, besides its status.
+
+    Every crawl step already refuses the account (each checks before calling the cloud); its schedule
+    goes too, so nothing is started for it any more.
+    """
+    services.schedules.delete(account.id)
+
+
+def _after_restore(services: Services, account: Account) -> None:
+    """Everything that resumes for a restored account: its schedule is created again here."""
+    _schedule_crawls(services, account)
+
+
+def credential_age(services: Services, account: Account) -> CredentialAge | None:
+    """How old the account's stored secret is; None for accounts that store none (roles)."""
+    if not account.has_stored_secret or account.credentials_created_at is None:
+        return None
+    assert account.credentials_age_source is not None
+    age = services.clock() - account.credentials_created_at
+    status = CredentialAgeStatus.OK
+    if age >= services.credential_rotate_after:
+        status = CredentialAgeStatus.ROTATE_NOW
+    elif age >= services.credential_warn_after:
+        status = CredentialAgeStatus.WARNING
+    return CredentialAge(
+        created_at=account.credentials_created_at,
+        source=account.credentials_age_source,
+        age_days=age.days,
+        status=status,
+        warn_after_days=services.credential_warn_after.days,
+        rotate_after_days=services.credential_rotate_after.days,
+    )
+
+
+_URGENCY = {CredentialAgeStatus.ROTATE_NOW: 0, CredentialAgeStatus.WARNING: 1}
+
+
+def credentials_needing_rotation(services: Services, caller: Caller) -> list[tuple[Account, CredentialAge]]:
+    """The tenant's stored credentials that need attention: "rotate now" first, then oldest first."""
+    due = []
+    for account in all_accounts(services, caller.tenant_id):
+        age = credential_age(services, account)
+        if account.status is not AccountStatus.DISCONNECTED and age and age.status in _URGENCY:
+            due.append((account, age))
+    return sorted(due, key=lambda item: (_URGENCY[item[1].status], -item[1].age_days))
 
 
 SAVE_ATTEMPTS = 3
@@ -202,7 +384,7 @@ def _save_change(
 def require_active(account: Account) -> Account:
     if account.status is AccountStatus.DISCONNECTED:
         raise AccountDisconnected(
-            "the account is disconnected; connect the role again to use it",
+            "the account is disconnected; restore it to use it again",
             retained_until=account.retained_until.isoformat() if account.retained_until else None,
         )
     return account
@@ -212,6 +394,10 @@ def _active_account(services: Services, caller: Caller, account_id: str) -> Acco
     return require_active(get_account(services, caller, account_id))
 
 
+def _connection_key(provider: CloudProvider, parsed: ParsedCredentials, access: Access) -> str:
+    return f"{provider.name}:{parsed.key}:{access.value}"
+
+
 def _parse(provider: CloudProvider, credentials: dict[str, Any]) -> ParsedCredentials:
     try:
         return provider.parse_credentials(credentials)
@@ -219,6 +405,77 @@ def _parse(provider: CloudProvider, credentials: dict[str, Any]) -> ParsedCreden
         step = ValidationStep(name="parse_credentials", outcome=StepOutcome.FAILED, message=error.message)
         error.details["steps"] = [step.model_dump(mode="json")]
         raise
+
+
+def _parse_same_type(
+    provider: CloudProvider, account: Account, credentials: dict[str, Any]
+) -> ParsedCredentials:
+    expected = account.credentials["type"]
+    if credentials.get("type") != expected:
+        raise InvalidRequest(
+            f"this account connects with credentials of type '{expected}'",
+            fields=[{"field": "credentials.type", "message": f"must be '{expected}'"}],
+        )
+    return _parse(provider, credentials)
+
+
+def _restore_credentials(
+    provider: CloudProvider, account: Account, credentials: dict[str, Any] | None
+) -> ParsedCredentials:
+    if credentials is not None:
+        return _parse_same_type(provider, account, credentials)
+    if account.has_stored_secret:
+        raise InvalidRequest(
+            "the stored credentials were destroyed when the account was disconnected; send new ones",
+            fields=[{"field": "credentials", "message": "required to restore this account"}],
+        )
+    return provider.parse_credentials(account.credentials)
+
+
+def _require_free_key(
+    services: Services, provider: CloudProvider, parsed: ParsedCredentials, account: Account
+) -> str:
+    connection_key = _connection_key(provider, parsed, account.access)
+    owner = services.accounts.connection_owner(account.tenant_id, connection_key)
+    if owner is not None and owner != account.id:
+        raise AlreadyConnected(
+            "these credentials are already connected with this access level", account_id=owner
+        )
+    return connection_key
+
+
+def _require_same_provider_account(account: Account, report: ValidationReport) -> None:
+    if account.provider_account_id and report.provider_account_id != account.provider_account_id:
+        raise ValidationFailed(
+            "identity_mismatch",
+            f"the new credentials belong to account {report.provider_account_id}, not to "
+            f"{account.provider_account_id}; connect that account separately",
+            steps=[step.model_dump(mode="json") for step in report.steps],
+        )
+
+
+def _seal(
+    services: Services, account: Account, parsed: ParsedCredentials, version: int
+) -> SealedSecret | None:
+    if parsed.secret is None or parsed.purpose is None:
+        return None
+    scope = SecretScope(tenant_id=account.tenant_id, account_id=account.id, purpose=parsed.purpose)
+    return services.vault.seal(scope, parsed.secret, version, services.clock())
+
+
+def _credential_fields(parsed: ParsedCredentials, report: ValidationReport, now: datetime) -> dict[str, Any]:
+    """Stored secrets: when they were created (the provider's date, else now) and replaced."""
+    if parsed.secret is None:
+        return {
+            "credentials_created_at": None,
+            "credentials_age_source": None,
+            "credentials_updated_at": None,
+        }
+    return {
+        "credentials_created_at": report.credentials_created_at or now,
+        "credentials_age_source": report.credentials_age_source or CredentialAgeSource.UPLOAD,
+        "credentials_updated_at": now,
+    }
 
 
 def _raise_if_failed(report: ValidationReport) -> None:
@@ -246,6 +503,7 @@ def _validation_fields(report: ValidationReport, now: datetime) -> dict[str, Any
             provider_account_id=report.provider_account_id,
             identity_arn=report.identity_arn,
             permissions=report.permissions,
+            external_id_generation=report.external_id_generation,
         )
     return fields
 

@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from skylight.dal.inventory import ResourcePage
-from skylight.logic.accounts import get_account
+from skylight.logic.accounts import all_accounts, attention, get_account
 from skylight.logic.services import Services
 from skylight.models.domain import Account, AccountStatus, Caller
 from skylight.models.inventory import Crawl, CrawlStatus, InventorySummary
@@ -56,7 +56,7 @@ def account_health(services: Services, caller: Caller, account_id: str) -> dict[
 
 def tenant_summary(services: Services, caller: Caller) -> dict[str, Any]:
     """Totals across every account the tenant can still see."""
-    visible = {account.id: account for account in _all_accounts(services, caller)}
+    visible = {account.id: account for account in all_accounts(services, caller.tenant_id)}
     summaries = [s for s in services.inventory.summaries(caller.tenant_id) if s.account_id in visible]
     by_type: dict[str, int] = {}
     by_region: dict[str, int] = {}
@@ -95,17 +95,6 @@ def purge_account_data(services: Services, tenant_id: str, account_id: str) -> i
     return deleted
 
 
-def _all_accounts(services: Services, caller: Caller) -> list[Account]:
-    accounts: list[Account] = []
-    cursor = None
-    while True:
-        page = services.accounts.list(caller.tenant_id, 100, cursor, services.clock())
-        accounts.extend(page.items)
-        cursor = page.next_cursor
-        if cursor is None:
-            return accounts
-
-
 def _health(
     services: Services, account: Account, summary: InventorySummary | None, detailed: bool
 ) -> dict[str, Any]:
@@ -128,8 +117,10 @@ def _health(
         {f"{error.service}:{error.code}" for error in errors if _is_permission_error(error.code)}
         | {f"missing:{action}" for action in account.permissions.missing_actions}
     )
+    notes = attention(services, account)
     health: dict[str, Any] = {
-        "state": _state(account, summary, stale, gaps),
+        "state": _state(account, summary, stale, gaps, notes["warnings"]),
+        "warnings": notes["warnings"],
         "last_successful_crawl_at": summary.last_successful_crawl_at if summary else None,
         "last_crawl": _crawl_brief(last_crawl),
         "stale": len(stale),
@@ -139,6 +130,8 @@ def _health(
     }
     if detailed:
         health.update(
+            credential_age=notes["credential_age"],
+            external_id=notes["external_id"],
             account_status=account.status.value,
             last_validated_at=account.last_validated_at,
             last_validation_result=account.last_validation_result,
@@ -150,7 +143,9 @@ def _health(
     return health
 
 
-def _state(account: Account, summary: InventorySummary | None, stale: list[Any], gaps: list[str]) -> str:
+def _state(
+    account: Account, summary: InventorySummary | None, stale: list[Any], gaps: list[str], warnings: list[str]
+) -> str:
     if account.status is AccountStatus.DISCONNECTED:
         return "disconnected"
     if account.status is AccountStatus.FAILING:
@@ -159,7 +154,7 @@ def _state(account: Account, summary: InventorySummary | None, stale: list[Any],
         return "never_crawled"
     if summary.last_crawl_status is CrawlStatus.FAILED:
         return "failing"
-    if stale or gaps:
+    if stale or gaps or warnings:
         return "degraded"
     return "healthy"
 

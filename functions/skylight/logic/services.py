@@ -6,15 +6,30 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from skylight.dal.base import AccountRepository, TenantRepository
+from skylight.dal.base import AccountRepository, AuditRepository, TenantRepository
 from skylight.dal.inventory import CrawlRepository, InventoryRepository
 from skylight.gateways.schedules import CrawlScheduler
 from skylight.gateways.workflow import WorkflowStarter
 from skylight.providers.base import CloudProvider, get_provider
+from skylight.vault.envelope import Vault
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _default_vault() -> Vault:
+    from skylight.vault import default_vault
+
+    return default_vault()
+
+
+def _default_audit() -> AuditRepository:
+    from skylight.config import get_settings
+    from skylight.dal.dynamodb import DynamoAuditRepository
+
+    settings = get_settings()
+    return DynamoAuditRepository(settings.table_name, settings.region)
 
 
 @dataclass
@@ -28,3 +43,7 @@ class Services:
     provider: Callable[[str], CloudProvider] = get_provider
     clock: Callable[[], datetime] = field(default=utc_now)
     retention: timedelta = timedelta(days=30)
+    vault: Vault = field(default_factory=_default_vault)
+    audit: AuditRepository = field(default_factory=_default_audit)
+    credential_warn_after: timedelta = timedelta(days=60)
+    credential_rotate_after: timedelta = timedelta(days=90)

@@ -20,6 +20,14 @@ def tenant_of(services: Services, tenant_id: str) -> Tenant:
     return services.tenants.get_or_create(tenant_id, new_external_id)
 
 
+def context_of(tenant: Tenant) -> TenantContext:
+    return TenantContext(
+        tenant_id=tenant.tenant_id,
+        external_id=tenant.external_id,
+        external_id_generation=tenant.external_id_generation,
+        previous_external_id=tenant.previous_external_id,
+    )
+
+
 def tenant_context(services: Services, tenant_id: str) -> TenantContext:
-    tenant = tenant_of(services, tenant_id)
-    return TenantContext(tenant_id=tenant.tenant_id, external_id=tenant.external_id)
+    return context_of(tenant_of(services, tenant_id))

@@ -78,6 +78,51 @@ class Tenant(BaseModel):
     tenant_id: str
     external_id: str
     created_at: datetime
+    #: Bumped by every External ID rotation; accounts record the generation they work with.
+    external_id_generation: int = 1
+    #: The External ID being retired, accepted until the rotation completes.
+    previous_external_id: str | None = None
+    rotation_started_at: datetime | None = None
+
+    @property
+    def rotating(self) -> bool:
+        return self.previous_external_id is not None
+
+
+class CredentialAgeSource(StrEnum):
+    #: The provider's own creation date of the key (the identity could read it).
+    PROVIDER = "provider_creation_date"
+    #: When the tenant gave Skylight the key (the creation date could not be read).
+    UPLOAD = "upload_time"
+
+
+class CredentialAgeStatus(StrEnum):
+    OK = "ok"
+    WARNING = "warning"
+    ROTATE_NOW = "rotate_now"
+
+
+class CredentialAge(BaseModel):
+    """How old a stored credential is and whether it is time to rotate it."""
+
+    created_at: datetime
+    source: CredentialAgeSource
+    age_days: int
+    status: CredentialAgeStatus
+    warn_after_days: int
+    rotate_after_days: int
+
+
+class AuditEntry(BaseModel):
+    """One recorded action: who (token subject), when, what, on what, and how it ended."""
+
+    tenant_id: str
+    at: datetime
+    actor: str
+    action: str
+    target: str | None = None
+    outcome: str = Field(description="`success` or the error code the action ended with")
+    details: dict[str, Any] = Field(default_factory=dict)
 
 
 class Caller(BaseModel):
@@ -104,6 +149,11 @@ class ValidationReport(BaseModel):
     diagnosis: dict[str, Any] = Field(default_factory=dict)
     # Set when the failure is on the provider's side (throttling, outage), not the tenant's set-up.
     retryable: bool = False
+    #: Roles: the generation of the tenant's External ID the role accepted.
+    external_id_generation: int | None = None
+    #: Stored credentials: when the key was created, and where that date comes from.
+    credentials_created_at: datetime | None = None
+    credentials_age_source: CredentialAgeSource | None = None
 
     @property
     def connected(self) -> bool:
@@ -132,4 +182,15 @@ class Account(BaseModel):
     disconnected_at: datetime | None = None
     retained_until: datetime | None = None
     crawl_interval_minutes: int = DEFAULT_CRAWL_INTERVAL_MINUTES
+    #: Roles: the generation of the tenant's External ID this account currently works with.
+    external_id_generation: int | None = None
+    #: Stored credentials (access keys ...): their age, and when they were last replaced.
+    credentials_created_at: datetime | None = None
+    credentials_age_source: CredentialAgeSource | None = None
+    credentials_updated_at: datetime | None = None
     version: int = 0
+
+    @property
+    def has_stored_secret(self) -> bool:
+        """Whether a secret of this account lives in the vault (roles store none)."""
+        return self.credentials_age_source is not None

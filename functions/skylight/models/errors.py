@@ -60,6 +60,35 @@ class AccountDisconnected(SkylightError):
     code = "account_disconnected"
 
 
+class AccountNotDisconnected(SkylightError):
+    status = 409
+    code = "account_not_disconnected"
+
+
+class ExternalIdInUse(SkylightError):
+    """Completing an External ID rotation would cut off accounts that still work only with the old ID."""
+
+    status = 409
+    code = "external_id_in_use"
+
+
+class ExternalIdRotationInProgress(SkylightError):
+    status = 409
+    code = "external_id_rotation_in_progress"
+
+
+class NoExternalIdRotation(SkylightError):
+    status = 409
+    code = "no_external_id_rotation"
+
+
+class CredentialsUnavailable(SkylightError):
+    """Stored credentials could not be opened; the message never says more than that."""
+
+    status = 500
+    code = "credentials_unavailable"
+
+
 class ValidationFailed(SkylightError):
     """A connection could not be validated; `code` names the precise reason."""
 

@@ -10,7 +10,7 @@ import importlib
 import pkgutil
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -20,18 +20,30 @@ from skylight.models.inventory import TypeListing
 
 @dataclass(frozen=True)
 class ParsedCredentials:
-    """Credentials checked for shape; `public` is what may be stored and shown, `key` what must be unique."""
+    """Credentials checked for shape; `public` is what may be stored and shown, `key` what must be unique.
+
+    `secret` is what the vault must store (None for roles), under `purpose`. It lives in memory only
+    for the request that received it and never shows in a repr.
+    """
 
     public: dict[str, str]
     key: str
+    secret: bytes | None = field(default=None, repr=False)
+    purpose: str | None = None
 
 
 @dataclass(frozen=True)
 class TenantContext:
-    """What a provider may know about the tenant whose connection it validates."""
+    """What a provider may know about the tenant whose connection it validates.
+
+    During an External ID rotation, `previous_external_id` is still accepted; `external_id_generation`
+    numbers the current one.
+    """
 
     tenant_id: str
-    external_id: str
+    external_id: str = field(repr=False)
+    external_id_generation: int = 1
+    previous_external_id: str | None = field(default=None, repr=False)
 
 
 class CloudProvider(ABC):
@@ -48,6 +60,10 @@ class CloudProvider(ABC):
         self, credentials: ParsedCredentials, access: Access, tenant: TenantContext
     ) -> ValidationReport:
         """Prove the connection works with harmless calls, recording every step."""
+
+    def validate_account(self, account: Account, tenant: TenantContext) -> ValidationReport:
+        """Validate a stored account again; providers with stored secrets open them only here."""
+        return self.validate(self.parse_credentials(account.credentials), account.access, tenant)
 
     @abstractmethod
     def onboarding_kit(self, tenant: TenantContext) -> dict[str, Any]:

@@ -13,7 +13,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from skylight.config import get_settings
 from skylight.handlers.api.auth import authorize
-from skylight.handlers.api.routes import accounts, inventory, onboarding
+from skylight.handlers.api.routes import accounts, audit, credentials, inventory, onboarding
+from skylight.models.api import CREDENTIAL_TYPES
 from skylight.models.errors import InvalidRequest, NotFound, SkylightError
 
 logger = Logger()
@@ -23,6 +24,8 @@ app = APIGatewayHttpResolver(enable_validation=True)
 app.include_router(onboarding.router)
 app.include_router(accounts.router)
 app.include_router(inventory.router)
+app.include_router(credentials.router)
+app.include_router(audit.router)
 
 
 def _error_response(error: SkylightError) -> Response[Any]:
@@ -69,7 +72,16 @@ def _field_error(detail: dict[str, Any]) -> dict[str, str]:
     if detail.get("type") == "json_invalid":
         return {"field": "body", "message": "body is not valid JSON"}
     # Pydantic names the union member or literal in the path; keep the field names only.
-    field = ".".join(part for part in location if not part.isdigit() or len(location) == 1) or "body"
+    field = (
+        ".".join(
+            part
+            for part in location
+            if (not part.isdigit() or len(location) == 1) and part not in CREDENTIAL_TYPES
+        )
+        or "body"
+    )
+    if detail.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+        field += ".type"  # the discriminator itself is what is wrong
     # An unknown field's name is the client's own text: keep it short in the answer.
     return {"field": field[:100], "message": str(detail.get("msg", "invalid"))}
 

@@ -54,8 +54,9 @@ def require_role(caller: Caller, role: str) -> Caller:
 
 
 def required_role(method: str, path: str) -> str:
-    """The least role a request needs: reads need `viewer`, except onboarding, whose External ID is secret."""
-    if path.startswith("/v1/onboarding/"):
+    """The least role a request needs: reads need `viewer`, except onboarding, whose External ID is secret,
+    and the audit trail."""
+    if path.startswith(("/v1/onboarding/", "/v1/audit")):
         return "admin"
     return "viewer" if method in ("GET", "HEAD") else "admin"
 

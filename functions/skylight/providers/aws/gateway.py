@@ -18,6 +18,7 @@ from botocore.config import Config
 from botocore.credentials import DeferredRefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
+from skylight.gateways.sessions import shared_session
 from skylight.providers.aws.permissions import Probe
 
 THROTTLING_CODES = frozenset(
@@ -51,9 +52,11 @@ HOME_REGIONS = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1", "aws-cn": "cn
 
 @dataclass(frozen=True)
 class TemporaryCredentials:
+    """Credentials for calls into a customer account; `session_token` is None for stored access keys."""
+
     access_key_id: str
     secret_access_key: str = field(repr=False)
-    session_token: str = field(repr=False)
+    session_token: str | None = field(default=None, repr=False)
     expiration: datetime | None = None
 
 
@@ -92,6 +95,8 @@ class CustomerAccount(Protocol):
     def role_trust_policy(self, role_name: str) -> Any: ...
 
     def enabled_regions(self) -> list[str]: ...
+
+    def access_key_created(self, access_key_id: str) -> datetime | None: ...
 
 
 class AwsGateway(Protocol):
@@ -153,7 +158,7 @@ class Boto3AwsGateway:
         self._region = region
         # Customer clients get explicit credentials, so a process-wide session (models cached) is safe;
         # the function's own identity comes from a session of its own.
-        self._session = session or _shared_session()
+        self._session = session or shared_session()
         self._own_session = session or boto3.Session()
         self._event_hooks = event_hooks
         # boto3 sessions are not thread-safe when creating clients; clients themselves are.
@@ -190,7 +195,8 @@ class Boto3AwsGateway:
                         region_name=HOME_REGIONS.get(partition, self._region),
                         aws_access_key_id=credentials.access_key_id,
                         aws_secret_access_key=credentials.secret_access_key,
-                        aws_session_token=credentials.session_token,
+                        # None for long-term access keys: botocore then signs without a token.
+                        aws_session_token=credentials.session_token or None,
                         config=_CLIENT_CONFIG,
                     )
                 )
@@ -264,10 +270,6 @@ class Boto3AwsGateway:
             return self._platform_sts
 
 
-_SESSION_LOCK = threading.Lock()
-_SESSION: boto3.Session | None = None
-
-
 class Boto3CustomerAccount:
     """One customer account through boto3 clients that hold the temporary credentials (in memory only)."""
 
@@ -294,14 +296,10 @@ class Boto3CustomerAccount:
             if region.get("OptInStatus", "opt-in-not-required") in ENABLED_OPT_IN_STATUSES
         )
 
-
-def _shared_session() -> boto3.Session:
-    """One session per process: it caches the service models, so later clients are cheap to create."""
-    global _SESSION
-    with _SESSION_LOCK:
-        if _SESSION is None:
-            _SESSION = boto3.Session()
-        return _SESSION
+    def access_key_created(self, access_key_id: str) -> datetime | None:
+        """When the signing user's key was created (needs iam:ListAccessKeys on the user itself)."""
+        keys = _call(self._clients["iam"].list_access_keys)["AccessKeyMetadata"]
+        return next((k["CreateDate"] for k in keys if k["AccessKeyId"] == access_key_id), None)
 
 
 def _call(operation: Any, **arguments: Any) -> Any:

@@ -1,8 +1,9 @@
-"""AWS behind the provider contract: cross-account roles with an External ID."""
+"""AWS behind the provider contract: cross-account roles with an External ID, or stored access keys."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
 
@@ -10,12 +11,25 @@ from skylight.config import get_settings
 from skylight.models.domain import Access, Account, ValidationReport
 from skylight.models.errors import InvalidRequest
 from skylight.models.inventory import GLOBAL_SEGMENT, TypeListing
+from skylight.models.secrets import SecretScope
+from skylight.providers.aws.access_keys import (
+    PURPOSE,
+    AccessKey,
+    open_access_key,
+    parse_access_key,
+    validate_access_key,
+)
 from skylight.providers.aws.arn import RoleArnError, parse_role_arn
 from skylight.providers.aws.crawler import RegionCrawler, modules_for
 from skylight.providers.aws.gateway import AwsGateway, Boto3AwsGateway, TemporaryCredentials
 from skylight.providers.aws.onboarding import onboarding_kit
 from skylight.providers.aws.validation import validate_role
 from skylight.providers.base import CloudProvider, ParsedCredentials, TenantContext
+from skylight.vault.envelope import Vault
+
+ROLE = "role"
+ACCESS_KEY = "access_key"
+CRAWL_SESSION_NAME = "skylight-inventory"
 
 
 class AwsProvider(CloudProvider):
@@ -25,10 +39,12 @@ class AwsProvider(CloudProvider):
         self,
         gateway: AwsGateway | None = None,
         platform_principal_arn: str | None = None,
+        vault: Vault | None = None,
         listing_concurrency: int | None = None,
     ) -> None:
         self._gateway = gateway
         self._platform_principal_arn = platform_principal_arn
+        self._vault = vault
         # None: every type of a region at once; 1 lists one type after another (the benchmark's baseline).
         self._listing_concurrency = listing_concurrency
 
@@ -43,11 +59,28 @@ class AwsProvider(CloudProvider):
             self._gateway = Boto3AwsGateway(self.platform_principal_arn, get_settings().region)
         return self._gateway
 
+    @property
+    def vault(self) -> Vault:
+        if self._vault is None:
+            from skylight.vault import default_vault
+
+            return default_vault()
+        return self._vault
+
     def parse_credentials(self, credentials: dict[str, Any]) -> ParsedCredentials:
-        if credentials.get("type") != "role":
+        kind = credentials.get("type")
+        if kind == ACCESS_KEY:
+            key = parse_access_key(credentials)
+            return ParsedCredentials(
+                public=key.public(),
+                key=f"access_key:{key.access_key_id}",
+                secret=key.sealable(),
+                purpose=PURPOSE,
+            )
+        if kind != ROLE:
             raise InvalidRequest(
-                "AWS credentials must be of type 'role'",
-                fields=[{"field": "credentials.type", "message": "must be 'role'"}],
+                "AWS credentials must be of type 'role' or 'access_key'",
+                fields=[{"field": "credentials.type", "message": "must be 'role' or 'access_key'"}],
             )
         try:
             role = parse_role_arn(str(credentials.get("role_arn", "")))
@@ -56,26 +89,67 @@ class AwsProvider(CloudProvider):
                 f"credentials.role_arn is not a usable IAM role ARN: {error}",
                 fields=[{"field": "credentials.role_arn", "message": str(error)}],
             ) from None
-        return ParsedCredentials(public={"type": "role", "role_arn": str(role)}, key=str(role))
+        return ParsedCredentials(public={"type": ROLE, "role_arn": str(role)}, key=str(role))
 
     def validate(
         self, credentials: ParsedCredentials, access: Access, tenant: TenantContext
     ) -> ValidationReport:
+        if credentials.public["type"] == ACCESS_KEY:
+            assert credentials.secret is not None
+            key = open_access_key(credentials.secret, credentials.public["partition"])
+            return validate_access_key(self.gateway, key, access)
         role = parse_role_arn(credentials.public["role_arn"])
-        return validate_role(self.gateway, role, access, tenant.external_id, self.platform_principal_arn)
+        return validate_role(
+            self.gateway,
+            role,
+            access,
+            tenant.external_id,
+            self.platform_principal_arn,
+            external_id_generation=tenant.external_id_generation,
+            previous_external_id=tenant.previous_external_id,
+        )
+
+    def validate_account(self, account: Account, tenant: TenantContext) -> ValidationReport:
+        if account.credentials["type"] != ACCESS_KEY:
+            return super().validate_account(account, tenant)
+        with self._stored_key(account) as key:
+            return validate_access_key(self.gateway, key, account.access)
+
+    def account_credentials(self, account: Account, tenant: TenantContext) -> TemporaryCredentials:
+        """The credentials the crawler uses for a stored account.
+
+        Roles: AssumeRole as the platform principal with the External ID this account works with (the
+        previous one while a rotation is under way and the role has not moved yet). Access keys: opened
+        from the vault for this call only and returned with `session_token=None`.
+        """
+        if account.credentials["type"] == ACCESS_KEY:
+            with self._stored_key(account) as key:
+                return key.credentials()
+        external_id = tenant.external_id
+        if (
+            tenant.previous_external_id is not None
+            and account.external_id_generation is not None
+            and account.external_id_generation < tenant.external_id_generation
+        ):
+            external_id = tenant.previous_external_id
+        return self.gateway.assume_role(account.credentials["role_arn"], external_id, CRAWL_SESSION_NAME)
+
+    @contextmanager
+    def _stored_key(self, account: Account) -> Iterator[AccessKey]:
+        scope = SecretScope(tenant_id=account.tenant_id, account_id=account.id, purpose=PURPOSE)
+        with self.vault.open_stored(scope) as plaintext:
+            yield open_access_key(plaintext, account.credentials.get("partition", "aws"))
 
     def onboarding_kit(self, tenant: TenantContext) -> dict[str, Any]:
+        external_ids = [tenant.external_id]
+        if tenant.previous_external_id:
+            external_ids.append(tenant.previous_external_id)
         return onboarding_kit(
             self.platform_principal_arn,
             tenant.external_id,
-            [tenant.external_id],
+            external_ids,
             get_settings().onboarding_template_url,
         )
-
-    def account_credentials(self, account: Account, tenant: TenantContext) -> TemporaryCredentials:
-        """Credentials for a stored account, held in memory for as long as the caller needs them."""
-        role = parse_role_arn(account.credentials["role_arn"])
-        return self.gateway.assume_role(str(role), tenant.external_id, f"skylight-crawl-{account.id[:40]}")
 
     def crawl_plan(self, account: Account, tenant: TenantContext) -> list[str]:
         credentials = self.account_credentials(account, tenant)
@@ -93,7 +167,8 @@ class AwsProvider(CloudProvider):
         on_listed: Callable[[TypeListing], None] | None = None,
     ) -> list[TypeListing]:
         credentials = self.account_credentials(account, tenant)
-        account_id = account.provider_account_id or parse_role_arn(account.credentials["role_arn"]).account_id
+        # Set at every successful validation, whatever the credentials' type.
+        account_id = account.provider_account_id or ""
         return RegionCrawler(self.gateway, max_workers=self._listing_concurrency).list_region(
             credentials, account_id, _partition(account), region, on_listed=on_listed
         )
@@ -102,7 +177,7 @@ class AwsProvider(CloudProvider):
 def _partition(account: Account) -> str:
     arn = account.identity_arn or account.credentials.get("role_arn", "")
     parts = arn.split(":")
-    return parts[1] if len(parts) > 1 and parts[1] else "aws"
+    return parts[1] if len(parts) > 1 and parts[1] else account.credentials.get("partition", "aws")
 
 
 def create_provider() -> CloudProvider:

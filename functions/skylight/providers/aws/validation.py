@@ -48,8 +48,15 @@ def validate_role(
     access: Access,
     external_id: str,
     platform_principal_arn: str,
+    *,
+    external_id_generation: int = 1,
+    previous_external_id: str | None = None,
 ) -> ValidationReport:
-    """Run every check on a role and say precisely what is wrong, if anything."""
+    """Run every check on a role and say precisely what is wrong, if anything.
+
+    During an External ID rotation the previous ID is tried too (in the same round trip); the
+    report's `external_id_generation` says which one the role accepted.
+    """
     log = StepLog(planned_steps(access))
     log.record(STEP_PARSE, StepOutcome.PASSED, f"{role} is an IAM role in partition {role.partition}")
     platform_partition = platform_principal_arn.split(":")[1]
@@ -58,19 +65,32 @@ def validate_role(
 
     role_arn = str(role)
     wrong_external_id = "skylight-probe-" + secrets.token_hex(16)
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    with ThreadPoolExecutor(max_workers=4) as pool:
         assumed_f = pool.submit(timed, lambda: gateway.assume_role(role_arn, external_id, SESSION_NAME))
+        previous_f = (
+            pool.submit(timed, lambda: gateway.assume_role(role_arn, previous_external_id, SESSION_NAME))
+            if previous_external_id
+            else None
+        )
         without_id_f = pool.submit(timed, lambda: gateway.assume_role(role_arn, None, SESSION_NAME))
         wrong_id_f = pool.submit(
             timed, lambda: gateway.assume_role(role_arn, wrong_external_id, SESSION_NAME)
         )
         assumed, without_id, wrong_id = assumed_f.result(), without_id_f.result(), wrong_id_f.result()
+        previous = previous_f.result() if previous_f else None
 
+    used = "your External ID"
+    if assumed.value is None and previous is not None and previous.value is not None:
+        # The role still trusts only the ID being retired: it works, and says so.
+        assumed, used, external_id_generation = (
+            previous,
+            "your previous External ID",
+            external_id_generation - 1,
+        )
     if assumed.value is None:
-        return _assume_role_failed(log, assumed, role_arn, platform_principal_arn, external_id)
-    log.record(
-        STEP_ASSUME, StepOutcome.PASSED, f"assumed {role_arn} with your External ID", assumed.duration_ms
-    )
+        known_ids = [external_id, *([previous_external_id] if previous_external_id else [])]
+        return _assume_role_failed(log, assumed, role_arn, platform_principal_arn, known_ids)
+    log.record(STEP_ASSUME, StepOutcome.PASSED, f"assumed {role_arn} with {used}", assumed.duration_ms)
 
     identity, trust, checks = _round_two(gateway, assumed.value, role, probes_for(access))
     _record_trust_review(log, trust, platform_principal_arn)
@@ -79,7 +99,7 @@ def validate_role(
     failures = [
         _check_identity(log, identity, role),
         _check_external_id_enforced(log, without_id, wrong_id, platform_principal_arn, external_id),
-        _check_permissions(log, checks, access),
+        check_permissions(log, checks, access),
     ]
     report = next((f for f in failures if f is not None), None) or ValidationReport(
         result="connected", message="connected", steps=[]
@@ -90,6 +110,7 @@ def validate_role(
             "permissions": permissions,
             "provider_account_id": identity.value.account if identity.value else None,
             "identity_arn": identity.value.arn if identity.value else None,
+            "external_id_generation": external_id_generation,
         }
     )
 
@@ -103,7 +124,7 @@ def _round_two(
     with ThreadPoolExecutor(max_workers=len(probes) + 2) as pool:
         identity_f = pool.submit(timed, customer.caller_identity)
         trust_f = pool.submit(timed, lambda: customer.role_trust_policy(role.name))
-        probe_fs = [pool.submit(_run_probe, customer, probe) for probe in probes]
+        probe_fs = [pool.submit(run_probe, customer, probe) for probe in probes]
         return identity_f.result(), trust_f.result(), [f.result() for f in probe_fs]
 
 
@@ -124,7 +145,7 @@ def _record_trust_review(log: StepLog, trust: Timed[Any], platform_principal_arn
     log.record(STEP_TRUST_SCOPE, review.outcome, review.message, trust.duration_ms)
 
 
-def _run_probe(customer: CustomerAccount, probe: Probe) -> tuple[PermissionCheck, int]:
+def run_probe(customer: CustomerAccount, probe: Probe) -> tuple[PermissionCheck, int]:
     outcome = timed(lambda: customer.probe(probe))
     granted: bool | None = True
     code = None
@@ -154,28 +175,45 @@ def _partition_mismatch(log: StepLog, role: RoleArn, platform_partition: str) ->
 
 
 def _assume_role_failed(
-    log: StepLog, assumed: Timed[TemporaryCredentials], role_arn: str, principal_arn: str, external_id: str
+    log: StepLog,
+    assumed: Timed[TemporaryCredentials],
+    role_arn: str,
+    principal_arn: str,
+    external_ids: list[str],
 ) -> ValidationReport:
-    error = assumed.error
+    return record_sts_failure(
+        log,
+        STEP_ASSUME,
+        assumed,
+        f"AWS refused to let the platform assume {role_arn}",
+        "access_denied",
+        {
+            "likely_causes": likely_causes_of_denied_assume_role(role_arn, principal_arn),
+            "expected_trust_policy": trust_policy(principal_arn, external_ids),
+        },
+    )
+
+
+def record_sts_failure(
+    log: StepLog, step: str, call: Timed[Any], refused: str, result: str, diagnosis: dict[str, Any]
+) -> ValidationReport:
+    """A failed STS call: `retry_later` on throttling or an outage, else `result` with AWS's own code."""
+    error = call.error
     code = error.code if isinstance(error, AwsCallError) else type(error).__name__
     aws_message = error.message if isinstance(error, AwsCallError) else "unexpected error"
     if isinstance(error, AwsCallError) and error.retryable:
         message = (
             f"AWS STS did not answer in time ({code}); nothing is wrong with your set-up, try again shortly"
         )
-        log.record(STEP_ASSUME, StepOutcome.FAILED, message, assumed.duration_ms, code)
+        log.record(step, StepOutcome.FAILED, message, call.duration_ms, code)
         return ValidationReport(result="retry_later", message=message, steps=log.steps(), retryable=True)
-    message = f"AWS refused to let the platform assume {role_arn}: {aws_message}"
-    log.record(STEP_ASSUME, StepOutcome.FAILED, message, assumed.duration_ms, code)
+    message = f"{refused}: {aws_message}"
+    log.record(step, StepOutcome.FAILED, message, call.duration_ms, code)
     return ValidationReport(
-        result="access_denied",
+        result=result,
         message=message,
         steps=log.steps(),
-        diagnosis={
-            "provider_error": {"code": code, "message": aws_message},
-            "likely_causes": likely_causes_of_denied_assume_role(role_arn, principal_arn),
-            "expected_trust_policy": trust_policy(principal_arn, [external_id]),
-        },
+        diagnosis={"provider_error": {"code": code, "message": aws_message}, **diagnosis},
     )
 
 
@@ -280,7 +318,7 @@ def _is_unexpected(error: Exception | None) -> bool:
     return error is not None and not (isinstance(error, AwsCallError) and not error.retryable)
 
 
-def _check_permissions(
+def check_permissions(
     log: StepLog, checks: list[tuple[PermissionCheck, int]], access: Access
 ) -> ValidationReport | None:
     reads = [(c, d) for c, d in checks if c.kind == "read"]

@@ -27,9 +27,10 @@ ERROR_RESPONSES: dict[int, str] = {
     401: "unauthorized: no valid token",
     403: "forbidden: the token's roles do not allow this",
     404: "not_found: no such account in your tenant",
-    409: "already_connected or account_disconnected",
+    409: "already_connected, account_disconnected, account_not_disconnected, external_id_in_use, "
+    "external_id_rotation_in_progress, no_external_id_rotation or conflict",
     422: "validation failed: access_denied, insecure_trust_policy, permission_denied, identity_mismatch, "
-    "partition_mismatch",
+    "partition_mismatch, invalid_credentials, root_credentials",
     503: "retry_later: the cloud provider throttled or did not answer",
 }
 

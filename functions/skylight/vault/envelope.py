@@ -1,0 +1,89 @@
+"""Envelope encryption: AES-256-GCM locally with a fresh KMS data key per secret version.
+
+Stored: ciphertext, the KMS-wrapped data key, the key id, the nonce and metadata. Never stored: the
+plaintext or the plaintext data key, which are zeroed as soon as the cipher is done with them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Protocol
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from skylight.models.errors import CredentialsUnavailable
+from skylight.models.secrets import ALGORITHM, SealedSecret, SecretScope
+from skylight.vault.keys import DataKeyError, DataKeySource, wipe
+
+NONCE_BYTES = 12  # 96 bits, as GCM recommends
+
+
+class SecretReader(Protocol):
+    def get(self, tenant_id: str, account_id: str) -> SealedSecret | None:
+        """The account's current sealed secret, if it has one."""
+        ...
+
+
+class Vault:
+    """Seals and opens secrets; opening is only ever for the duration of a `with` block."""
+
+    def __init__(self, keys: DataKeySource, store: SecretReader) -> None:
+        self._keys = keys
+        self._store = store
+
+    def seal(
+        self, scope: SecretScope, plaintext: bytes | bytearray, version: int, now: datetime
+    ) -> SealedSecret:
+        """Encrypt one version of a secret under a data key of its own."""
+        key = self._keys.generate(scope.encryption_context())
+        try:
+            nonce = os.urandom(NONCE_BYTES)
+            ciphertext = AESGCM(key.plaintext).encrypt(nonce, plaintext, scope.associated_data(version))
+        finally:
+            key.wipe()
+        return SealedSecret(
+            scope=scope,
+            version=version,
+            ciphertext=ciphertext,
+            encrypted_data_key=key.encrypted,
+            key_id=key.key_id,
+            nonce=nonce,
+            created_at=now,
+        )
+
+    @contextmanager
+    def open(self, sealed: SealedSecret, scope: SecretScope) -> Iterator[bytearray]:
+        """The plaintext, zeroed when the block ends. `scope` is where the caller expects it to belong."""
+        if sealed.algorithm != ALGORITHM:
+            raise CredentialsUnavailable("the stored credentials could not be opened")
+        try:
+            data_key = self._keys.decrypt(sealed.encrypted_data_key, scope.encryption_context())
+        except DataKeyError:
+            raise CredentialsUnavailable("the stored credentials could not be opened") from None
+        try:
+            plaintext = bytearray(
+                AESGCM(data_key).decrypt(
+                    sealed.nonce, sealed.ciphertext, scope.associated_data(sealed.version)
+                )
+            )
+        except InvalidTag:
+            raise CredentialsUnavailable("the stored credentials could not be opened") from None
+        finally:
+            wipe(data_key)
+        try:
+            yield plaintext
+        finally:
+            wipe(plaintext)
+
+    @contextmanager
+    def open_stored(self, scope: SecretScope) -> Iterator[bytearray]:
+        """Read the account's sealed secret and open it for the duration of the block."""
+        sealed = self._store.get(scope.tenant_id, scope.account_id)
+        if sealed is None or sealed.scope.purpose != scope.purpose:
+            raise CredentialsUnavailable("the account has no stored credentials")
+        with self.open(sealed, scope) as plaintext:
+            yield plaintext

@@ -10,7 +10,8 @@ Each patch lives in its own module, whose docstring names the moto gap it closes
 * `denials`           the access-denied codes count as common errors (no moto warning per denial);
 * `regions`           DescribeRegions answers with the partition's enabled regions only;
 * `buckets`           ListBuckets answers with each bucket's region;
-* `dynamodb_queries`  a Query reads only its partition (moto sorts the whole table for each one).
+* `dynamodb_queries`  a Query reads only the items its key condition names (moto sorts the whole table);
+* `dynamodb_transactions`  a transaction copies its own items for rollback (moto copies whole tables).
 
 The patches change moto's classes, so they apply to the in-process `mock_aws` and to a
 `ThreadedMotoServer` in the same process alike. `install()` is idempotent and thread-safe.
@@ -25,6 +26,7 @@ from local.emulator import (
     buckets,
     denials,
     dynamodb_queries,
+    dynamodb_transactions,
     iam_enforcement,
     lambda_runtime,
     managed_policies,
@@ -52,6 +54,7 @@ def install() -> None:
         regions.install()
         buckets.install()
         dynamodb_queries.install()
+        dynamodb_transactions.install()
         _installed = True
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, cast
@@ -44,9 +45,12 @@ class _ThreadedServer(ThreadedMotoServer):
     """
 
     startup_error: OSError | None = None
+    middleware: Callable[[Any], Any] | None = None
 
     def _server_entry(self) -> None:
-        app = DomainDispatcherApplication(create_backend_app)
+        app: Any = DomainDispatcherApplication(create_backend_app)
+        if self.middleware is not None:
+            app = self.middleware(app)
         try:
             self._server = make_server(
                 self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
@@ -120,11 +124,13 @@ def _restore(environment: dict[str, str | None], config: dict[str, Any]) -> None
     _moto_config.update(config)
 
 
-def start_emulator(port: int = 5000, host: str = "127.0.0.1") -> EmulatorHandle:
+def start_emulator(
+    port: int = 5000, host: str = "127.0.0.1", middleware: Callable[[Any], Any] | None = None
+) -> EmulatorHandle:
     """Configure moto, install the emulator patches and start a threaded moto server.
 
     `port=0` picks a free port. The server shares this process's moto state with any in-process
-    `mock_aws`, so don't mix the two at the same time.
+    `mock_aws`, so don't mix the two at the same time. `middleware` wraps moto's WSGI app.
     """
     restore_env = _set_env({**_ENVIRONMENT, "MOTO_PORT": str(port)})
     restore_config = {key: _moto_config.get(key) for key in EMULATOR_MOTO_CONFIG}
@@ -134,6 +140,7 @@ def start_emulator(port: int = 5000, host: str = "127.0.0.1") -> EmulatorHandle:
     install()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = _ThreadedServer(ip_address=host, port=port, verbose=False)
+    server.middleware = middleware
     server.start()
     if server.startup_error is not None:
         _restore(restore_env, restore_config)

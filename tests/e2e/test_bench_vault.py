@@ -9,7 +9,7 @@ from infra.config import REPO_ROOT
 
 def test_the_vault_benchmark_prints_its_figures():
     completed = subprocess.run(
-        [sys.executable, "-m", "local.bench_vault", "--runs", "5"],
+        [sys.executable, "-m", "local.bench.vault", "--runs", "5"],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

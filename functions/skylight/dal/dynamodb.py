@@ -25,12 +25,12 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from skylight.dal.base import ConcurrentUpdate, Page
+from skylight.dal.connection import bind_models, shared_connection
 from skylight.models.domain import (
     DEFAULT_CRAWL_INTERVAL_MINUTES,
     Access,
@@ -134,14 +134,6 @@ def bind_table(table_name: str, region: str) -> None:
     bind_models(_MODELS, table_name, region)
 
 
-def bind_models(models: tuple[type[_Item], ...], table_name: str, region: str) -> None:
-    for model in models:
-        if model.Meta.table_name != table_name or getattr(model.Meta, "region", None) != region:
-            model.Meta.table_name = table_name
-            model.Meta.region = region  # type: ignore[attr-defined]
-            model._connection = None  # PynamoDB caches the connection with the old table name
-
-
 class DynamoTenantRepository:
     def __init__(self, table_name: str, region: str) -> None:
         bind_table(table_name, region)
@@ -194,8 +186,7 @@ def _to_tenant(tenant_id: str, item: TenantItem) -> Tenant:
 class DynamoAccountRepository:
     def __init__(self, table_name: str, region: str) -> None:
         bind_table(table_name, region)
-        # One connection for every transaction: each new one would load the DynamoDB model again.
-        self._connection = Connection(region=region)
+        self._connection = shared_connection(region)
 
     def create(self, account: Account, secret: SealedSecret | None = None) -> None:
         item = _to_item(account)

@@ -3,6 +3,7 @@
 Keys:
 - resources: `pk = INVENTORY#<tenant>#<account>`, `sk = RES#<type>#<segment>#<resource id>`, so one
   (segment, type) is one key prefix: the crawler reads its hashes and replaces it without a scan.
+- listing digests of one segment (region): `sk = DIGESTS#<segment>`, beside the resources.
 - crawls: `pk = TENANT#<tenant>`, `sk = CRAWL#<account>#<crawl id>` (crawl ids sort by start time),
   each region's progress in `CRAWLREGION#<account>#<crawl id>#<region>`, the lock in `CRAWLING#<account>`.
 - the per-account summary: `sk = SUMMARY#<account>`.
@@ -17,16 +18,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from skylight.dal.connection import bind_models, shared_connection
 from skylight.dal.cursors import decode_cursor, encode_cursor
-from skylight.dal.dynamodb import _get, _Item, bind_models, tenant_pk
+from skylight.dal.dynamodb import _get, _Item, tenant_pk
 from skylight.dal.inventory import CrawlPage, CrawlRunning, ResourcePage
 from skylight.models.inventory import Crawl, InventorySummary, RegionProgress, Resource, WriteStats
 
 RESOURCE_PREFIX = "RES#"
+DIGESTS_PREFIX = "DIGESTS#"
 CRAWL_PREFIX = "CRAWL#"
 CRAWL_REGION_PREFIX = "CRAWLREGION#"
 LOCK_PREFIX = "CRAWLING#"
@@ -51,6 +53,10 @@ class ResourceItem(_Item):
     content_hash = UnicodeAttribute()
 
 
+class DigestsItem(_Item):
+    digests = JSONAttribute()
+
+
 class CrawlItem(_Item):
     document = JSONAttribute()
     ttl = TTLAttribute(null=True)
@@ -71,7 +77,14 @@ class SummaryItem(_Item):
     document = JSONAttribute()
 
 
-_MODELS: tuple[type[_Item], ...] = (ResourceItem, CrawlItem, CrawlRegionItem, CrawlLockItem, SummaryItem)
+_MODELS: tuple[type[_Item], ...] = (
+    ResourceItem,
+    DigestsItem,
+    CrawlItem,
+    CrawlRegionItem,
+    CrawlLockItem,
+    SummaryItem,
+)
 
 
 def _segment_prefix(resource_type: str, segment: str) -> str:
@@ -103,6 +116,17 @@ class DynamoInventoryRepository:
             page_size=1000,
         )
         return {item.resource_id: item.content_hash for item in items}
+
+    def digests(self, tenant_id: str, account_id: str, segment: str) -> dict[str, str]:
+        item = _get(DigestsItem, inventory_pk(tenant_id, account_id), DIGESTS_PREFIX + segment)
+        return dict(item.digests) if item is not None else {}
+
+    def forget_digests(self, tenant_id: str, account_id: str, segment: str) -> None:
+        DigestsItem(inventory_pk(tenant_id, account_id), DIGESTS_PREFIX + segment).delete()
+
+    def save_digests(self, tenant_id: str, account_id: str, segment: str, digests: dict[str, str]) -> None:
+        pk = inventory_pk(tenant_id, account_id)
+        DigestsItem(pk, DIGESTS_PREFIX + segment, digests=dict(sorted(digests.items()))).save()
 
     def write(
         self,
@@ -200,7 +224,7 @@ class DynamoCrawlRepository:
             pk, LOCK_PREFIX + crawl.account_id, crawl_id=crawl.id, expires_at=lock_until, ttl=lock_until
         )
         try:
-            with TransactWrite(connection=Connection(region=self._region)) as transaction:
+            with TransactWrite(connection=shared_connection(self._region)) as transaction:
                 # A lock left by a crawl that died is taken over once it has expired.
                 transaction.save(
                     lock, condition=CrawlLockItem.pk.does_not_exist() | (CrawlLockItem.expires_at < now)
@@ -266,7 +290,7 @@ class DynamoCrawlRepository:
     def finish(self, crawl: Crawl) -> None:
         pk = tenant_pk(crawl.tenant_id)
         try:
-            with TransactWrite(connection=Connection(region=self._region)) as transaction:
+            with TransactWrite(connection=shared_connection(self._region)) as transaction:
                 transaction.save(self._crawl_item(crawl))
                 transaction.delete(
                     CrawlLockItem(pk, LOCK_PREFIX + crawl.account_id),

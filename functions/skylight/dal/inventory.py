@@ -34,6 +34,18 @@ class InventoryRepository(Protocol):
         """Content hash of every stored resource of one (segment, type), by resource id."""
         ...
 
+    def digests(self, tenant_id: str, account_id: str, segment: str) -> dict[str, str]:
+        """The listing digest of each type of `segment` whose stored items match it, by type."""
+        ...
+
+    def forget_digests(self, tenant_id: str, account_id: str, segment: str) -> None:
+        """Call before changing any item of `segment`: until saved again, no digest vouches for them."""
+        ...
+
+    def save_digests(self, tenant_id: str, account_id: str, segment: str, digests: dict[str, str]) -> None:
+        """Record the digests of `segment`'s listings once their items are stored."""
+        ...
+
     def write(
         self,
         tenant_id: str,

@@ -1,14 +1,50 @@
-"""One boto3 session per process for clients that carry no identity of their own."""
+"""One botocore session per process, for every client that carries no identity of its own.
+
+A new botocore session parses the endpoint rules and each service model again (tens of
+milliseconds of CPU apiece); one shared session parses each once. Clients are thread-safe, but
+creating them from one session is not, so every client of the shared session is created under
+one lock.
+"""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import boto3
+import botocore.session
+import botocore.utils
 
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()
+_BOTOCORE_SESSION: botocore.session.Session | None = None
 _SESSION: boto3.Session | None = None
+
+
+def shared_botocore_session() -> botocore.session.Session:
+    """The botocore session under `shared_session()`, for libraries that build their own clients."""
+    global _BOTOCORE_SESSION
+    with _LOCK:
+        if _BOTOCORE_SESSION is None:
+            session = botocore.session.get_session()
+            parsers = session.get_component("response_parser_factory")
+            parsers.set_parser_defaults(timestamp_parser=parse_timestamp)
+            _BOTOCORE_SESSION = session
+        return _BOTOCORE_SESSION
+
+
+def parse_timestamp(value: Any) -> datetime:
+    """A timestamp from an AWS answer, as botocore would parse it, but ISO 8601 text (what most APIs
+    send) through the standard library's C parser: botocore's general-purpose parser was a fifth of
+    the CPU a crawl spends reading EC2's answers."""
+    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    return botocore.utils.parse_timestamp(value)
 
 
 def shared_session() -> boto3.Session:
@@ -16,12 +52,25 @@ def shared_session() -> boto3.Session:
     global _SESSION
     with _LOCK:
         if _SESSION is None:
-            _SESSION = boto3.Session()
+            _SESSION = boto3.Session(botocore_session=shared_botocore_session())
         return _SESSION
 
 
-def shared_client(service: str, **kwargs: Any) -> Any:
-    """A client of the shared session; boto3 sessions are not thread-safe when creating clients."""
-    session = shared_session()
+def session_with_shared_models() -> botocore.session.Session:
+    """A new botocore session (credentials of its own) that reuses the shared session's parsed models."""
+    session = botocore.session.get_session()
+    session.register_component("data_loader", shared_botocore_session().get_component("data_loader"))
+    return session
+
+
+@contextmanager
+def creating_clients() -> Iterator[None]:
+    """Hold this while creating clients from the shared session (from any thread)."""
     with _LOCK:
-        return session.client(service, **kwargs)
+        yield
+
+
+def shared_client(service: str, session: boto3.Session | None = None, **kwargs: Any) -> Any:
+    """A client of the shared session (or of `session`), created under the one creation lock."""
+    with creating_clients():
+        return (session or shared_session()).client(service, **kwargs)

@@ -24,10 +24,12 @@ from skylight.models.inventory import (
     CrawlStatus,
     InventorySummary,
     RegionProgress,
+    Resource,
     Segment,
     TypeListing,
     TypeOutcome,
     WriteStats,
+    listing_digest,
     segment_key,
 )
 
@@ -115,16 +117,14 @@ def crawl_region(
         started_at=services.clock(),
     )
     services.crawls.save_region(tenant_id, account_id, crawl_id, region, progress)
+    commit = _RegionCommit(services, account, region)
     lock = threading.Lock()
-    writes = WriteStats()
     last_saved = [progress.started_at or services.clock()]
 
     def on_listed(listing: TypeListing) -> None:
         # Called from the listing threads as each type finishes: commit it while the others still list.
-        nonlocal writes
-        outcome, written = _commit(services, account, region, listing)
+        outcome = commit.listing(listing)
         with lock:
-            writes += written
             progress.outcomes[listing.type] = outcome
             progress.types_done += 1
             progress.resources += outcome.count
@@ -142,9 +142,10 @@ def crawl_region(
             services.crawls.save_region(tenant_id, account_id, crawl_id, region, snapshot)
 
     provider.crawl_region(account, tenant_context(services, tenant_id), region, on_listed=on_listed)
+    commit.save_digests()
     progress.status = _region_status(progress)
     progress.finished_at = services.clock()
-    progress.writes = writes
+    progress.writes = commit.writes
     services.crawls.save_region(tenant_id, account_id, crawl_id, region, progress)
     logger.info(
         "region crawled",
@@ -153,32 +154,79 @@ def crawl_region(
     return progress
 
 
-def _commit(
-    services: Services, account: Account, region: str, listing: TypeListing
-) -> tuple[TypeOutcome, WriteStats]:
-    """Write what changed in one (region, type); a failed listing keeps its previous items."""
-    outcome = TypeOutcome(
-        service=listing.service,
-        api_calls=listing.api_calls,
-        pages=listing.pages,
-        throttles=listing.throttles,
-        error=listing.error,
-    )
-    if listing.resources is None:
-        return outcome, WriteStats()
-    stored = services.inventory.hashes(account.tenant_id, account.id, region, listing.type)
-    listed = {resource.id: resource for resource in listing.resources}
-    puts = [resource for key, resource in listed.items() if stored.get(key) != resource.content_hash()]
-    deletes = [key for key in stored if key not in listed]
-    written = WriteStats(unchanged=len(listed) - len(puts))
-    if puts or deletes:
-        written += services.inventory.write(
-            account.tenant_id, account.id, region, listing.type, puts, deletes
+class _RegionCommit:
+    """Stores one region's listings, writing only what changed.
+
+    A listing whose digest is the one recorded when its items were last stored is unchanged: nothing
+    is read or written for it. Any other listing is compared item by item with what is stored. Before
+    the region's first write, its recorded digests are forgotten, and they are saved again once every
+    listing is stored: a crawl that dies in between leaves no digest vouching for half-written items.
+    """
+
+    def __init__(self, services: Services, account: Account, region: str) -> None:
+        self._services = services
+        self._account = account
+        self._region = region
+        self._known = services.inventory.digests(account.tenant_id, account.id, region)
+        self._digests = dict(self._known)
+        self._forgotten = False
+        self._lock = threading.Lock()
+        self.writes = WriteStats()
+
+    def listing(self, listing: TypeListing) -> TypeOutcome:
+        """Commit one (region, type) listing; a failed listing keeps its previous items (and digest)."""
+        outcome = TypeOutcome(
+            service=listing.service,
+            api_calls=listing.api_calls,
+            pages=listing.pages,
+            throttles=listing.throttles,
+            error=listing.error,
         )
-    outcome.count = len(listed)
-    for resource in listed.values():
-        outcome.by_region[resource.region] = outcome.by_region.get(resource.region, 0) + 1
-    return outcome, written
+        if listing.resources is None:
+            return outcome
+        listed = {resource.id: resource for resource in listing.resources}
+        hashes = {key: resource.content_hash() for key, resource in listed.items()}
+        digest = listing_digest(hashes)
+        written = WriteStats(unchanged=len(listed))
+        if self._known.get(listing.type) != digest:
+            written = self._write_changes(listing.type, listed, hashes)
+        with self._lock:
+            self._digests[listing.type] = digest
+            self.writes += written
+        outcome.count = len(listed)
+        for resource in listed.values():
+            outcome.by_region[resource.region] = outcome.by_region.get(resource.region, 0) + 1
+        return outcome
+
+    def _write_changes(
+        self, resource_type: str, listed: dict[str, Resource], hashes: dict[str, str]
+    ) -> WriteStats:
+        tenant_id, account_id = self._account.tenant_id, self._account.id
+        stored = self._services.inventory.hashes(tenant_id, account_id, self._region, resource_type)
+        puts = [resource for key, resource in listed.items() if stored.get(key) != hashes[key]]
+        deletes = [key for key in stored if key not in listed]
+        written = WriteStats(unchanged=len(listed) - len(puts))
+        if puts or deletes:
+            self._forget_digests()
+            written += self._services.inventory.write(
+                tenant_id, account_id, self._region, resource_type, puts, deletes
+            )
+        return written
+
+    def _forget_digests(self) -> None:
+        with self._lock:
+            if not self._forgotten and self._known:
+                self._services.inventory.forget_digests(
+                    self._account.tenant_id, self._account.id, self._region
+                )
+            self._forgotten = True
+
+    def save_digests(self) -> None:
+        """Once every listing of the region is stored (or failed, keeping its items and digest)."""
+        if self._forgotten or self._digests != self._known:
+            self._services.inventory.save_digests(
+                self._account.tenant_id, self._account.id, self._region, self._digests
+            )
 
 
 def _region_status(progress: RegionProgress) -> str:

@@ -170,3 +170,15 @@ class InventorySummary(BaseModel):
 
 def segment_key(region: str, resource_type: str) -> str:
     return f"{region}|{resource_type}"
+
+
+def listing_digest(hashes: dict[str, str]) -> str:
+    """One digest of a whole (region, type) listing, from each resource's id and content hash.
+
+    Two listings have the same digest exactly when they would store the same items, so a crawl
+    that finds the digest it recorded last time needs neither to read nor to write that listing.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    for resource_id in sorted(hashes):
+        digest.update(f"{resource_id}\t{hashes[resource_id]}\n".encode())
+    return f"{len(hashes)}:{digest.hexdigest()}"

@@ -13,12 +13,11 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import boto3
-import botocore.session
 from botocore.config import Config
 from botocore.credentials import DeferredRefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
-from skylight.gateways.sessions import shared_session
+from skylight.gateways.sessions import creating_clients, session_with_shared_models, shared_session
 from skylight.providers.aws.permissions import Probe
 
 THROTTLING_CODES = frozenset(
@@ -157,12 +156,11 @@ class Boto3AwsGateway:
         self._platform_principal_arn = platform_principal_arn
         self._region = region
         # Customer clients get explicit credentials, so a process-wide session (models cached) is safe;
-        # the function's own identity comes from a session of its own.
+        # the function's own identity comes from a session of its own (sharing the parsed models).
         self._session = session or shared_session()
-        self._own_session = session or boto3.Session()
+        self._own_session = session or boto3.Session(botocore_session=session_with_shared_models())
         self._event_hooks = event_hooks
-        # boto3 sessions are not thread-safe when creating clients; clients themselves are.
-        self._client_lock = threading.Lock()
+        self._platform_sts_lock = threading.Lock()
         self._platform_sts: Any = None
 
     def assume_role(self, role_arn: str, external_id: str | None, session_name: str) -> TemporaryCredentials:
@@ -185,9 +183,8 @@ class Boto3AwsGateway:
     def customer_account(
         self, credentials: TemporaryCredentials, partition: str, services: Iterable[str]
     ) -> CustomerAccount:
-        # boto3 sessions are not thread-safe when creating clients (clients are): create them all here,
-        # one after another, before any call goes out.
-        with self._client_lock:
+        # Created all here, one after another, before any call goes out.
+        with creating_clients():
             clients = {
                 service: self._hooked(
                     self._session.client(
@@ -212,7 +209,7 @@ class Boto3AwsGateway:
         hooks: Iterable[tuple[str, Callable[..., Any]]] = (),
     ) -> dict[str, Any]:
         hooks = tuple(hooks)
-        with self._client_lock:
+        with creating_clients():
             clients = {
                 service: self._session.client(
                     service,
@@ -239,35 +236,39 @@ class Boto3AwsGateway:
 
     def _platform_principal_sts(self) -> Any:
         """An STS client signed as the platform principal, refreshed before its credentials expire."""
-        with self._client_lock:
+        with self._platform_sts_lock:
             if self._platform_sts is None:
-                own_sts = self._own_session.client("sts", region_name=self._region, config=_CLIENT_CONFIG)
-
-                def refresh() -> dict[str, Any]:
-                    response = _call(
-                        own_sts.assume_role,
-                        RoleArn=self._platform_principal_arn,
-                        RoleSessionName="skylight-platform",
-                        DurationSeconds=3600,
-                    )["Credentials"]
-                    return {
-                        "access_key": response["AccessKeyId"],
-                        "secret_key": response["SecretAccessKey"],
-                        "token": response["SessionToken"],
-                        "expiry_time": response["Expiration"].isoformat(),
-                    }
-
-                own_sts = self._hooked(own_sts)
-                botocore_session = botocore.session.Session()
-                # botocore's usual way to give a session credentials that refresh themselves.
-                botocore_session._credentials = DeferredRefreshableCredentials(
-                    refresh_using=refresh, method="sts-assume-role"
-                )
-                platform_session = boto3.Session(botocore_session=botocore_session)
-                self._platform_sts = self._hooked(
-                    platform_session.client("sts", region_name=self._region, config=_CLIENT_CONFIG)
-                )
+                self._platform_sts = self._platform_principal_client()
             return self._platform_sts
+
+    def _platform_principal_client(self) -> Any:
+        with creating_clients():
+            own_sts = self._own_session.client("sts", region_name=self._region, config=_CLIENT_CONFIG)
+
+            def refresh() -> dict[str, Any]:
+                response = _call(
+                    own_sts.assume_role,
+                    RoleArn=self._platform_principal_arn,
+                    RoleSessionName="skylight-platform",
+                    DurationSeconds=3600,
+                )["Credentials"]
+                return {
+                    "access_key": response["AccessKeyId"],
+                    "secret_key": response["SecretAccessKey"],
+                    "token": response["SessionToken"],
+                    "expiry_time": response["Expiration"].isoformat(),
+                }
+
+            own_sts = self._hooked(own_sts)
+            botocore_session = session_with_shared_models()
+            # botocore's usual way to give a session credentials that refresh themselves.
+            botocore_session._credentials = DeferredRefreshableCredentials(
+                refresh_using=refresh, method="sts-assume-role"
+            )
+            platform_session = boto3.Session(botocore_session=botocore_session)
+            return self._hooked(
+                platform_session.client("sts", region_name=self._region, config=_CLIENT_CONFIG)
+            )
 
 
 class Boto3CustomerAccount:

@@ -1,4 +1,4 @@
-"""`python -m local.bench_vault`: what sealing and opening a stored secret costs.
+"""`python -m local.bench.vault`: what sealing and opening a stored secret costs.
 
 The production vault (`skylight.vault.envelope.Vault` with `KmsDataKeys`) against the embedded
 emulator's KMS over HTTP: each seal is one GenerateDataKey plus AES-256-GCM, each open one Decrypt
@@ -82,7 +82,7 @@ def main() -> None:
     # Run from the repository like `make demo`: the functions' package is imported from source.
     if str(FUNCTIONS_DIR) not in sys.path:
         sys.path.insert(0, str(FUNCTIONS_DIR))
-    parser = argparse.ArgumentParser(prog="python -m local.bench_vault", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m local.bench.vault", description=__doc__)
     parser.add_argument("--runs", type=int, default=200)
     figures = measure(parser.parse_args().runs)
     print(f"{'operation':<12}{'median ms':>12}{'p95 ms':>10}")

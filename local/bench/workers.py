@@ -1,0 +1,283 @@
+"""Crawls as the deployed state machine runs them: each task in a warm process of its own.
+
+Deployed, Begin and Plan run in one Lambda invocation each, every region in a Lambda of its own (the
+Map), then Finish. Here a pool of worker processes plays the Lambdas: each worker imports the
+functions' code once (a warm container) and runs one task at a time with the production use cases
+(`skylight.logic.crawls`), provider, gateway and repositories. Every HTTP attempt to AWS (customer
+calls and STS) first sleeps the configured latency on the client side; calls to Skylight's own
+table are not delayed. Each task reports its calls, CPU time and peak memory.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from local.bench import FUNCTIONS_DIR, PLATFORM_PRINCIPAL_ARN, REGION, TABLE
+
+T = TypeVar("T")
+
+
+class Latency:
+    """A botocore `before-send` hook: sleeps a fixed time before every attempt, and counts them."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.calls: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def __call__(self, event_name: str = "", **_: Any) -> None:
+        # event_name: before-send.<service>.<Operation>
+        with self._lock:
+            self.calls[event_name.removeprefix("before-send.")] += 1
+        if self.seconds:
+            time.sleep(self.seconds)
+
+    def snapshot(self) -> Counter[str]:
+        with self._lock:
+            return Counter(self.calls)
+
+
+class _NoWorkflow:
+    """The crawl never starts a workflow; the connect in the set-up tries, and is told it started."""
+
+    def start(self, tenant_id: str, account_id: str, trigger: str, crawl_id: str | None = None) -> str:
+        return f"bench-{account_id}"
+
+
+class _NoSchedules:
+    def ensure(self, tenant_id: str, account_id: str, every_minutes: int) -> None:
+        return None
+
+    def delete(self, account_id: str) -> None:
+        return None
+
+
+def build_services(latency: Latency, listing_concurrency: int | None = None) -> Any:
+    """Production repositories on the emulator's table, and the AWS provider with the latency hook."""
+    from skylight.dal.dynamodb import DynamoAccountRepository, DynamoTenantRepository
+    from skylight.dal.dynamodb_inventory import DynamoCrawlRepository, DynamoInventoryRepository
+    from skylight.logic.services import Services
+    from skylight.providers.aws.gateway import Boto3AwsGateway
+    from skylight.providers.aws.provider import AwsProvider
+
+    gateway = Boto3AwsGateway(PLATFORM_PRINCIPAL_ARN, REGION, event_hooks=(("before-send", latency),))
+    provider = AwsProvider(
+        gateway=gateway,
+        platform_principal_arn=PLATFORM_PRINCIPAL_ARN,
+        listing_concurrency=listing_concurrency,
+    )
+    return Services(
+        tenants=DynamoTenantRepository(TABLE, REGION),
+        accounts=DynamoAccountRepository(TABLE, REGION),
+        workflow=_NoWorkflow(),
+        inventory=DynamoInventoryRepository(TABLE, REGION),
+        crawls=DynamoCrawlRepository(TABLE, REGION),
+        schedules=_NoSchedules(),
+        provider=lambda _name: provider,
+    )
+
+
+# --- inside a worker process ------------------------------------------------------------------
+
+
+class _Worker:
+    """A warm worker: one latency hook, and services per listing concurrency (built on first use)."""
+
+    def __init__(self, latency_s: float) -> None:
+        self.latency = Latency(latency_s)
+        self._services: dict[int | None, Any] = {}
+
+    def services(self, listing_concurrency: int | None) -> Any:
+        if listing_concurrency not in self._services:
+            self._services[listing_concurrency] = build_services(self.latency, listing_concurrency)
+        return self._services[listing_concurrency]
+
+    def measured(self, task: Callable[[], T]) -> tuple[T, dict[str, Any]]:
+        """Run `task`; what it cost: wall and CPU seconds, AWS calls by operation, peak memory."""
+        calls, cpu, started = self.latency.snapshot(), _cpu_s(), time.perf_counter()
+        result = task()
+        made = self.latency.snapshot() - calls
+        return result, {
+            "wall_s": time.perf_counter() - started,
+            "cpu_s": _cpu_s() - cpu,
+            "calls": dict(made),
+            "peak_rss_mb": _peak_rss_mb(),
+            "pid": os.getpid(),
+        }
+
+
+_worker: _Worker | None = None
+
+
+def _initialize(environment: dict[str, str], latency_s: float) -> None:
+    global _worker
+    os.environ.update(environment)
+    if str(FUNCTIONS_DIR) not in sys.path:
+        sys.path.insert(0, str(FUNCTIONS_DIR))
+    # What a function imports at start-up, done before any task is timed.
+    import skylight.handlers.workflow.tasks  # noqa: F401
+
+    _worker = _Worker(latency_s)
+
+
+def _current() -> _Worker:
+    if _worker is None:
+        raise RuntimeError("not a crawl worker")
+    return _worker
+
+
+def _warm(until: float) -> int:
+    """Hold this worker until `until` (so that every worker of the pool gets started); its pid."""
+    time.sleep(max(0.0, until - time.time()))
+    return os.getpid()
+
+
+def _begin_and_plan(tenant_id: str, account_id: str) -> tuple[tuple[str, list[str]], dict[str, Any]]:
+    from skylight.logic import crawls
+
+    services = _current().services(None)
+
+    def begin_and_plan() -> tuple[str, list[str]]:
+        _, crawl, _ = crawls.begin_crawl(services, tenant_id, account_id, "bench", None)
+        return crawl.id, crawls.plan_crawl(services, tenant_id, account_id, crawl.id)
+
+    return _current().measured(begin_and_plan)
+
+
+def _crawl_region(
+    tenant_id: str, account_id: str, crawl_id: str, region: str, listing_concurrency: int | None
+) -> tuple[None, dict[str, Any]]:
+    from skylight.logic import crawls
+
+    services = _current().services(listing_concurrency)
+
+    def crawl_region() -> None:
+        crawls.crawl_region(services, tenant_id, account_id, crawl_id, region)
+
+    return _current().measured(crawl_region)
+
+
+def _finish(tenant_id: str, account_id: str, crawl_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    from skylight.logic import crawls
+
+    services = _current().services(None)
+
+    def finish() -> dict[str, Any]:
+        crawl = crawls.finish_crawl(services, tenant_id, account_id, crawl_id)
+        return crawl.model_dump(mode="json")
+
+    return _current().measured(finish)
+
+
+# --- the pool, driven from the benchmark's process --------------------------------------------
+
+
+@dataclass(frozen=True)
+class CrawlMode:
+    """How a crawl runs: as deployed (None: every type of a region at once, regions at once), or the
+    baseline (one call at a time: `listing_concurrency=1`, regions one after another)."""
+
+    listing_concurrency: int | None = None
+    sequential_regions: bool = False
+
+
+AS_DEPLOYED = CrawlMode()
+ONE_CALL_AT_A_TIME = CrawlMode(listing_concurrency=1, sequential_regions=True)
+
+
+class CrawlWorkers:
+    """A pool of warm worker processes, one per region crawled at once."""
+
+    def __init__(self, size: int, environment: dict[str, str], latency_ms: float) -> None:
+        self._size = size
+        self._pool = ProcessPoolExecutor(
+            max_workers=size,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_initialize,
+            initargs=(environment, latency_ms / 1000),
+        )
+
+    def warm(self) -> set[int]:
+        """Start every worker (imports done) before anything is timed; their pids."""
+        pids: set[int] = set()
+        for hold_s in (2, 5, 10):  # each worker holds its task until all have started, or time is up
+            until = time.time() + hold_s
+            pids |= set(self._pool.map(_warm, [until] * self._size))
+            if len(pids) >= self._size:
+                break
+        return pids
+
+    def crawl(self, tenant_id: str, account_id: str, mode: CrawlMode = AS_DEPLOYED) -> dict[str, Any]:
+        """One crawl: Begin+Plan, every region (a Map), Finish; figures of each step and of the whole."""
+        started = time.perf_counter()
+        (crawl_id, regions), planned = self._pool.submit(_begin_and_plan, tenant_id, account_id).result()
+        plan_done = time.perf_counter()
+        arguments = [
+            (tenant_id, account_id, crawl_id, region, mode.listing_concurrency) for region in regions
+        ]
+        if mode.sequential_regions:
+            listed = [self._pool.submit(_crawl_region, *each).result() for each in arguments]
+        else:
+            futures = [self._pool.submit(_crawl_region, *each) for each in arguments]
+            listed = [future.result() for future in futures]
+        regions_done = time.perf_counter()
+        crawl, finished = self._pool.submit(_finish, tenant_id, account_id, crawl_id).result()
+        done = time.perf_counter()
+        steps = [planned, *(figures for _, figures in listed), finished]
+        calls: Counter[str] = Counter()
+        for step in steps:
+            calls.update(step["calls"])
+        return {
+            "crawl": crawl,
+            "wall_s": done - started,
+            "phases": {
+                "plan": plan_done - started,
+                "regions": regions_done - plan_done,
+                "finish": done - regions_done,
+            },
+            "region_wall_s": {
+                region: figures["wall_s"] for region, (_, figures) in zip(regions, listed, strict=True)
+            },
+            "http_calls": sum(calls.values()),
+            "calls_by_operation": dict(calls),
+            "plan_calls": sum(planned["calls"].values()),
+            "cpu_s": sum(step["cpu_s"] for step in steps),
+            "peak_rss_mb": max(step["peak_rss_mb"] for step in steps),
+            "workers": len({step["pid"] for step in steps}),
+        }
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> CrawlWorkers:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def _peak_rss_mb() -> float:
+    """This process's own peak resident set (Linux's VmHWM; `ru_maxrss` elsewhere)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime

@@ -28,7 +28,7 @@ def measure(runs: int) -> dict[str, Any]:
     from local.emulator.server import start_emulator
     from skylight.models.secrets import SecretScope
     from skylight.vault.envelope import Vault
-    from skylight.vault.keys import KmsDataKeys
+    from skylight.vault.kms import KmsDataKeys
 
     emulator = start_emulator(port=0)
     try:

@@ -26,13 +26,16 @@ def run_crawl(account_id: str, tenant: str = "tenant-a", crawl_id: str | None = 
         return tasks.finish_crawl(begin | {"failure": "validation_failed"}, LambdaContext())
     plan = tasks.plan_crawl(begin, LambdaContext())
     with ThreadPoolExecutor(max_workers=8) as pool:
-        list(
-            pool.map(
-                lambda region: tasks.crawl_region(begin | {"region": region}, LambdaContext()),
-                plan["regions"],
-            )
-        )
+        list(pool.map(lambda region: _crawl_region(begin, region), plan["regions"]))
     return tasks.finish_crawl(begin, LambdaContext())
+
+
+def _crawl_region(begin: dict[str, Any], region: str) -> dict[str, Any] | None:
+    # As the Map's Catch does: a region that fails is left as it stands, and Finish reports it.
+    try:
+        return tasks.crawl_region(begin | {"region": region}, LambdaContext())
+    except Exception:
+        return None
 
 
 def customer(service: str, region: str = "us-east-1") -> Any:

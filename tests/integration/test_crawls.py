@@ -1,9 +1,11 @@
 """Crawls of a connected account: what is listed, what is written, what is kept when a listing fails."""
 
 import json
+from collections import Counter
 
 import pytest
 
+from skylight.handlers import dependencies
 from skylight.handlers.workflow import tasks
 from tests.faults import Throttler
 from tests.integration.crawling import customer, run_crawl
@@ -113,6 +115,72 @@ def test_an_unchanged_account_writes_nothing_and_changes_write_only_themselves(a
     assert (totals["puts"], totals["deletes"]) == (2, 2)
     ids = [item["id"] for item in count_of(api, account["id"], type="aws.ec2.instance")]
     assert len(ids) == 6 and not any(gone in resource_id for resource_id in ids)
+
+
+class RecordedInventory:
+    """The real inventory repository with its calls counted; optionally a write that dies right after
+    storing its items, as a function that times out mid-region would."""
+
+    def __init__(self, real):
+        self.real = real
+        self.calls = Counter()
+        self.die_after_write = False
+
+    def __getattr__(self, name):
+        attribute = getattr(self.real, name)
+
+        def call(*args, **kwargs):
+            self.calls[name] += 1
+            result = attribute(*args, **kwargs)
+            if name == "write" and self.die_after_write:
+                raise TimeoutError("the function ran out of time")
+            return result
+
+        return call
+
+
+@pytest.fixture
+def recorded_inventory(api):
+    services = dependencies.services()
+    services.inventory = RecordedInventory(services.inventory)
+    return services.inventory
+
+
+def test_an_unchanged_listing_is_neither_read_nor_written(api, estate, recorded_inventory):
+    account, _ = estate
+    run_crawl(account["id"])
+    assert recorded_inventory.calls["hashes"] == 17 * 16 + 1  # every (region, type) the first time
+
+    recorded_inventory.calls.clear()
+    run_crawl(account["id"])
+    # One read of each region's digests, and no stored resource read or written.
+    assert recorded_inventory.calls["digests"] == 18
+    assert recorded_inventory.calls["hashes"] == recorded_inventory.calls["write"] == 0
+
+    customer("ec2", "eu-west-1").create_tags(Resources=[launch("eu-west-1")[0]], Tags=[])
+    recorded_inventory.calls.clear()
+    run_crawl(account["id"])
+    # Only the listings that changed (instances and volumes of eu-west-1) are compared item by item.
+    assert recorded_inventory.calls["hashes"] == recorded_inventory.calls["write"] == 2
+
+
+def test_a_region_that_dies_while_writing_is_compared_item_by_item_next_time(api, estate, recorded_inventory):
+    account, _ = estate
+    run_crawl(account["id"])
+    web = launch("us-east-1", 1, name="web")[0]
+    assert run_crawl(account["id"])["status"] == "succeeded"
+
+    # The instance is retagged, and the crawl dies right after storing it, before its digests are saved.
+    customer("ec2").create_tags(Resources=[web], Tags=[{"Key": "Name", "Value": "renamed"}])
+    recorded_inventory.die_after_write = True
+    assert run_crawl(account["id"])["status"] == "partial"
+    recorded_inventory.die_after_write = False
+
+    # Back to how it was: the same listing as two crawls ago, whose digest was recorded then.
+    customer("ec2").create_tags(Resources=[web], Tags=[{"Key": "Name", "Value": "web"}])
+    assert run_crawl(account["id"])["status"] == "succeeded"
+    instances = count_of(api, account["id"], type="aws.ec2.instance")
+    assert {item["name"] for item in instances if item["id"].endswith(web)} == {"web"}
 
 
 def _writes(crawl):

@@ -12,7 +12,7 @@ from skylight.vault.envelope import Vault
 def default_vault() -> Vault:
     """The deployment's vault: its KMS key and the table's secret items (created lazily, no calls yet)."""
     from skylight.dal.dynamodb import DynamoSecretRepository
-    from skylight.vault.keys import KmsDataKeys
+    from skylight.vault.kms import KmsDataKeys
 
     settings = get_settings()
     return Vault(

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -75,29 +77,55 @@ class TokenBucket:
             time.sleep(wait)
 
 
-@dataclass
 class _Meter:
-    api_calls: int = 0
-    pages: int = 0
-    throttles: int = 0
+    """What one listing spent: calls, throttles, and answers counted per thread, to tell how long
+    its chain of calls that had to wait for each other was (its own, then its longest detail chain)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._listing_thread = threading.get_ident()
+        self._answers: Counter[int] = Counter()
+        self.api_calls = 0
+        self.throttles = 0
+
+    def call(self) -> None:
+        with self._lock:
+            self.api_calls += 1
+
+    def throttled(self) -> None:
+        with self._lock:
+            self.throttles += 1
+
+    def answered(self) -> None:
+        with self._lock:
+            self._answers[threading.get_ident()] += 1
+
+    @property
+    def pages(self) -> int:
+        """The longest chain of answered calls that ran one after another."""
+        with self._lock:
+            own = self._answers.get(self._listing_thread, 0)
+            helpers = [count for thread, count in self._answers.items() if thread != self._listing_thread]
+        return own + max(helpers, default=0)
+
+
+# The listing a call belongs to. A context variable, not a thread-local: detail calls that a resource
+# module makes from helper threads run in a copy of the listing's context and are charged to it.
+_LISTING: ContextVar[_Meter | None] = ContextVar("skylight_listing", default=None)
 
 
 class _CallAccounting:
-    """botocore hooks that charge each call to the listing running in the calling thread."""
+    """botocore hooks that charge each call to the listing it is made for."""
 
     def __init__(self, buckets: dict[str, TokenBucket]) -> None:
         self._buckets = buckets
-        self._current = threading.local()
-
-    def measure(self, meter: _Meter) -> None:
-        self._current.meter = meter
 
     def hooks(self, service: str) -> list[tuple[str, Callable[..., Any]]]:
         bucket = self._buckets[service]
 
         def spend() -> None:
             bucket.acquire()
-            self._meter().api_calls += 1
+            self._meter().call()
 
         def before_call(**_: Any) -> None:
             spend()  # the first attempt of every call spends from the budget...
@@ -107,21 +135,23 @@ class _CallAccounting:
             # (when attempts run out this counts one call too many, which errs on the polite side).
             code = _error_code(response[1]) if response is not None else None
             if code in THROTTLING_CODES:
-                self._meter().throttles += 1
+                self._meter().throttled()
             status = response[0].status_code if response is not None else 0
             if caught_exception is not None or code in THROTTLING_CODES or status >= 500:
                 spend()
 
         def after_call(parsed: Any = None, **_: Any) -> None:
             if isinstance(parsed, dict) and "Error" not in parsed:
-                self._meter().pages += 1
+                self._meter().answered()
 
         return [("before-call", before_call), ("after-call", after_call), ("needs-retry", needs_retry)]
 
-    def _meter(self) -> _Meter:
-        meter = getattr(self._current, "meter", None)
+    @staticmethod
+    def _meter() -> _Meter:
+        meter = _LISTING.get()
         if meter is None:  # a call outside any listing (never expected): count it somewhere harmless
-            meter = self._current.meter = _Meter()
+            meter = _Meter()
+            _LISTING.set(meter)
         return meter
 
 
@@ -182,8 +212,11 @@ class RegionCrawler:
 
         def list_type(module: ResourceModule) -> TypeListing:
             meter = _Meter()
-            accounting.measure(meter)
-            listing = self._list_type(module, clients[module.type.service], location, region, meter)
+            listing_context = _LISTING.set(meter)
+            try:
+                listing = self._list_type(module, clients[module.type.service], location, region, meter)
+            finally:
+                _LISTING.reset(listing_context)
             if on_listed is not None:
                 on_listed(listing)
             return listing

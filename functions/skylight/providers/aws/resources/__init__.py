@@ -8,7 +8,8 @@ and exposes three names:
     (global types are listed once per crawl, from the partition's home region).
 ``fetch(client) -> Iterator[dict]``
     yields the raw records of every resource, following every page with the largest page size the
-    API allows. It is dumb on purpose: no retries, no error handling, no budget (the crawler owns
+    API allows, and making detail calls (one per table, cluster, ...) several at once with
+    `described`. It is dumb on purpose: no retries, no error handling, no budget (the crawler owns
     those); it raises whatever the client raises.
 ``transform(raw, location) -> Resource``
     pure: turns one raw record into the compact `Resource` that is stored.
@@ -18,9 +19,11 @@ The crawler, never a module, fans out over accounts and regions (see `skylight.l
 
 from __future__ import annotations
 
+import contextvars
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -103,6 +106,11 @@ def iso(value: Any) -> str | None:
 
 
 T = TypeVar("T")
+R = TypeVar("R")
+
+# Detail calls about listed items go out this many at a time. Each still spends from its service's
+# call budget, so a large account is paced by the budget, and a small one is not kept waiting.
+DETAIL_CONCURRENCY = 8
 
 
 def records(client: Any, operation: str, key: str, page_size: int, **params: Any) -> Iterator[Any]:
@@ -148,3 +156,23 @@ def unless_deleted(client: Any, describe: Callable[..., T], **arguments: Any) ->
         return describe(**arguments)
     except client.exceptions.ResourceNotFoundException:
         return None
+
+
+def described(items: Iterable[T], describe: Callable[[T], R | None]) -> Iterator[R]:
+    """`describe(item)` for every listed item, up to `DETAIL_CONCURRENCY` at once, in the listing's
+    order; items deleted in between (None) are skipped.
+
+    Each call runs in a copy of the listing's context, so the crawler accounts for it (budget,
+    calls, throttles) exactly as for the listing's own calls.
+    """
+    with ThreadPoolExecutor(max_workers=DETAIL_CONCURRENCY, thread_name_prefix="describe") as pool:
+        # `map` takes every item before it returns, so each context is copied in the listing's thread.
+        calls = pool.map(_run_in, ((contextvars.copy_context(), describe, item) for item in items))
+        for result in calls:
+            if result is not None:
+                yield result
+
+
+def _run_in(call: tuple[contextvars.Context, Callable[[T], R | None], T]) -> R | None:
+    context, describe, item = call
+    return context.run(describe, item)

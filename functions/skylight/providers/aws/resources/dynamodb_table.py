@@ -6,17 +6,25 @@ from collections.abc import Iterator
 from typing import Any
 
 from skylight.models.inventory import Resource
-from skylight.providers.aws.resources import Location, ResourceType, iso, records, unless_deleted
+from skylight.providers.aws.resources import (
+    Location,
+    ResourceType,
+    described,
+    iso,
+    records,
+    unless_deleted,
+)
 
 RESOURCE = ResourceType(name="aws.dynamodb.table", service="dynamodb")
 
 
 def fetch(client: Any) -> Iterator[dict[str, Any]]:
     # Tags would cost one more call per table: left out.
-    for name in records(client, "list_tables", "TableNames", 100):
-        described = unless_deleted(client, client.describe_table, TableName=name)
-        if described is not None:
-            yield described["Table"]
+    def describe(name: str) -> dict[str, Any] | None:
+        return unless_deleted(client, client.describe_table, TableName=name)
+
+    for table in described(records(client, "list_tables", "TableNames", 100), describe):
+        yield table["Table"]
 
 
 def transform(raw: dict[str, Any], location: Location) -> Resource:

@@ -1,4 +1,4 @@
-"""aws.ecs.service: every service of every ECS cluster, described in batches of 10 per cluster."""
+"""aws.ecs.service: every service of every ECS cluster (clusters at once), described 10 at a time."""
 
 from __future__ import annotations
 
@@ -6,18 +6,25 @@ from collections.abc import Iterator
 from typing import Any
 
 from skylight.models.inventory import Resource
-from skylight.providers.aws.resources import Location, ResourceType, batches, iso, records, tags_of
+from skylight.providers.aws.resources import Location, ResourceType, batches, described, iso, records, tags_of
 
 RESOURCE = ResourceType(name="aws.ecs.service", service="ecs")
 
 
 def fetch(client: Any) -> Iterator[dict[str, Any]]:
-    for cluster in records(client, "list_clusters", "clusterArns", 100):
+    def services_of(cluster: str) -> list[dict[str, Any]]:
         services = records(client, "list_services", "serviceArns", 100, cluster=cluster)
-        for arns in batches(services, 10):
+        return [
+            service
+            for arns in batches(services, 10)
             # Tags come with the description at no extra call.
-            described = client.describe_services(cluster=cluster, services=arns, include=["TAGS"])
-            yield from described.get("services", [])
+            for service in client.describe_services(cluster=cluster, services=arns, include=["TAGS"]).get(
+                "services", []
+            )
+        ]
+
+    for services in described(records(client, "list_clusters", "clusterArns", 100), services_of):
+        yield from services
 
 
 def transform(raw: dict[str, Any], location: Location) -> Resource:

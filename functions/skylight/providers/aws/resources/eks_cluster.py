@@ -6,16 +6,24 @@ from collections.abc import Iterator
 from typing import Any
 
 from skylight.models.inventory import Resource
-from skylight.providers.aws.resources import Location, ResourceType, iso, records, unless_deleted
+from skylight.providers.aws.resources import (
+    Location,
+    ResourceType,
+    described,
+    iso,
+    records,
+    unless_deleted,
+)
 
 RESOURCE = ResourceType(name="aws.eks.cluster", service="eks")
 
 
 def fetch(client: Any) -> Iterator[dict[str, Any]]:
-    for name in records(client, "list_clusters", "clusters", 100):
-        described = unless_deleted(client, client.describe_cluster, name=name)
-        if described is not None:
-            yield described["cluster"]
+    def describe(name: str) -> dict[str, Any] | None:
+        return unless_deleted(client, client.describe_cluster, name=name)
+
+    for cluster in described(records(client, "list_clusters", "clusters", 100), describe):
+        yield cluster["cluster"]
 
 
 def transform(raw: dict[str, Any], location: Location) -> Resource:

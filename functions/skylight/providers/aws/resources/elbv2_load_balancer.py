@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from skylight.models.inventory import Resource
-from skylight.providers.aws.resources import Location, ResourceType, batches, iso, records, tags_of
+from skylight.providers.aws.resources import Location, ResourceType, batches, described, iso, records, tags_of
 
 RESOURCE = ResourceType(name="aws.elbv2.load_balancer", service="elbv2")
 
@@ -15,11 +15,14 @@ TAGS_BATCH = 20
 
 
 def fetch(client: Any) -> Iterator[dict[str, Any]]:
-    for balancers in batches(records(client, "describe_load_balancers", "LoadBalancers", 400), TAGS_BATCH):
-        described = client.describe_tags(ResourceArns=[lb["LoadBalancerArn"] for lb in balancers])
-        tags = {item["ResourceArn"]: item.get("Tags", []) for item in described.get("TagDescriptions", [])}
-        for balancer in balancers:
-            yield {**balancer, "Tags": tags.get(balancer["LoadBalancerArn"], [])}
+    def with_tags(balancers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        answer = client.describe_tags(ResourceArns=[lb["LoadBalancerArn"] for lb in balancers])
+        tags = {item["ResourceArn"]: item.get("Tags", []) for item in answer.get("TagDescriptions", [])}
+        return [{**balancer, "Tags": tags.get(balancer["LoadBalancerArn"], [])} for balancer in balancers]
+
+    listed = batches(records(client, "describe_load_balancers", "LoadBalancers", 400), TAGS_BATCH)
+    for tagged in described(listed, with_tags):
+        yield from tagged
 
 
 def transform(raw: dict[str, Any], location: Location) -> Resource:

@@ -38,7 +38,8 @@ RETRY = sfn.RetryProps(
     backoff_rate=2,
     jitter_strategy=sfn.JitterType.FULL,
 )
-# The crawl lock (skylight.logic.crawls.LOCK_DURATION) outlives this, so a crawl never overlaps another.
+# The crawl lock (skylight.logic.crawls.LOCK_DURATION, 35 minutes) outlives this, so a crawl is never
+# taken over while its execution may still run (a test checks the two).
 EXECUTION_TIMEOUT = cdk.Duration.minutes(30)
 # Regions crawled at once: every enabled region of a commercial account (17) fits in one wave.
 REGION_CONCURRENCY = 20
@@ -49,8 +50,9 @@ class AccountWorkflow(Construct):
 
     Begin -> AlreadyRunning? -> Validate -> IsConnected -> Plan -> CrawlRegions (Map) -> Finish -> Done.
     A failed validation or plan still goes to Finish (the crawl is recorded as failed and its lock
-    released); a region that fails is skipped and shows as such; AccountDisconnected from Begin ends
-    in Skipped, from later states in Finish.
+    released), and so does any error of Validate or Plan, or of Begin once a crawl exists; a region
+    that fails is skipped and Finish records it as failed; AccountDisconnected from Begin ends in
+    Skipped, from later states in Finish.
     """
 
     def __init__(
@@ -74,12 +76,23 @@ class AccountWorkflow(Construct):
         finish = self._invoke("Finish", finish_function).next(done)
         disconnected = self._failure("AccountWasDisconnected", "account_disconnected", finish)
         validation_failed = self._failure("ValidationFailed", "validation_failed", finish)
+        validation_error = self._failure("ValidationError", "validation_error", finish)
         plan_failed = self._failure("PlanFailed", "plan_failed", finish)
+        begin_failed = self._failure("BeginFailed", "begin_failed", finish)
 
         begin = self._invoke("Begin", begin_function)
         begin.add_catch(skipped, errors=[ACCOUNT_DISCONNECTED], result_path="$.error")
+        # The API began this crawl (its id is in the input): record it as failed; else nothing began.
+        begin.add_catch(
+            sfn.Choice(self, "DidACrawlBegin")
+            .when(sfn.Condition.is_present("$.crawl_id"), begin_failed)
+            .otherwise(sfn.Fail(self, "NothingBegan", error="BeginFailed", cause="No crawl was started")),
+            errors=["States.ALL"],
+            result_path="$.error",
+        )
         validate = self._invoke("Validate", validate_function, result_path="$.validation")
         validate.add_catch(disconnected, errors=[ACCOUNT_DISCONNECTED], result_path="$.error")
+        validate.add_catch(validation_error, errors=["States.ALL"], result_path="$.error")
         plan = self._invoke("Plan", plan_function, result_path="$.plan")
         plan.add_catch(disconnected, errors=[ACCOUNT_DISCONNECTED], result_path="$.error")
         plan.add_catch(plan_failed, errors=["States.ALL"], result_path="$.error")

@@ -121,9 +121,11 @@ def test_tasks_retry_transient_lambda_errors(definition, task):
 def test_disconnected_accounts_end_before_any_call_or_go_to_finish(definition):
     states = definition["States"]
 
-    assert states["Begin"]["Catch"] == [
-        {"ErrorEquals": ["AccountDisconnected"], "ResultPath": "$.error", "Next": "Skipped"}
-    ]
+    assert states["Begin"]["Catch"][0] == {
+        "ErrorEquals": ["AccountDisconnected"],
+        "ResultPath": "$.error",
+        "Next": "Skipped",
+    }
     assert states["Skipped"]["Type"] == "Succeed"
     for task in ("Validate", "Plan"):
         assert {
@@ -138,12 +140,36 @@ def test_disconnected_accounts_end_before_any_call_or_go_to_finish(definition):
     [
         ("AccountWasDisconnected", "account_disconnected"),
         ("ValidationFailed", "validation_failed"),
+        ("ValidationError", "validation_error"),
         ("PlanFailed", "plan_failed"),
+        ("BeginFailed", "begin_failed"),
     ],
 )
 def test_every_failure_is_recorded_and_finished(definition, state, failure):
     pass_state = definition["States"][state]
     assert pass_state == {"Type": "Pass", "Result": failure, "ResultPath": "$.failure", "Next": "Finish"}
+
+
+def test_any_error_after_a_crawl_began_still_finishes_it(definition):
+    """No error leaves a crawl marked running: Validate and Plan go to Finish, and so does Begin when
+    the API began the crawl (its id is in the input); otherwise nothing began and the run fails."""
+    states = definition["States"]
+    for task, target in (
+        ("Validate", "ValidationError"),
+        ("Plan", "PlanFailed"),
+        ("Begin", "DidACrawlBegin"),
+    ):
+        catch_all = [catch for catch in states[task]["Catch"] if catch["ErrorEquals"] == ["States.ALL"]]
+        assert catch_all == [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": target}]
+    (began,) = states["DidACrawlBegin"]["Choices"]
+    assert (began["Variable"], began["IsPresent"], began["Next"]) == ("$.crawl_id", True, "BeginFailed")
+    assert states[states["DidACrawlBegin"]["Default"]]["Type"] == "Fail"
+
+
+def test_a_crawls_lock_outlives_its_execution(definition):
+    from skylight.logic.crawls import LOCK_DURATION
+
+    assert 0 < definition["TimeoutSeconds"] < LOCK_DURATION.total_seconds()
 
 
 def test_every_next_points_at_an_existing_state(definition):

@@ -119,18 +119,22 @@ def test_an_unchanged_account_writes_nothing_and_changes_write_only_themselves(a
 
 class RecordedInventory:
     """The real inventory repository with its calls counted; optionally a write that dies right after
-    storing its items, as a function that times out mid-region would."""
+    storing its items, or a region whose task dies as soon as it starts, as a function that times
+    out would."""
 
     def __init__(self, real):
         self.real = real
         self.calls = Counter()
         self.die_after_write = False
+        self.dead_region = None
 
     def __getattr__(self, name):
         attribute = getattr(self.real, name)
 
         def call(*args, **kwargs):
             self.calls[name] += 1
+            if name == "digests" and args[2] == self.dead_region:
+                raise TimeoutError("the function ran out of time")
             result = attribute(*args, **kwargs)
             if name == "write" and self.die_after_write:
                 raise TimeoutError("the function ran out of time")
@@ -181,6 +185,100 @@ def test_a_region_that_dies_while_writing_is_compared_item_by_item_next_time(api
     assert run_crawl(account["id"])["status"] == "succeeded"
     instances = count_of(api, account["id"], type="aws.ec2.instance")
     assert {item["name"] for item in instances if item["id"].endswith(web)} == {"web"}
+
+
+def test_a_region_whose_task_dies_is_recorded_failed_and_its_items_kept_stale(
+    api, estate, recorded_inventory
+):
+    account, _ = estate
+    path = f"/v1/accounts/{account['id']}"
+    run_crawl(account["id"])
+    recorded_inventory.dead_region = "eu-west-1"
+
+    finished = run_crawl(account["id"])
+
+    assert finished["status"] == "partial"
+    _, crawl = api("GET", f"{path}/crawls/{finished['crawl_id']}")
+    region = crawl["regions"]["eu-west-1"]
+    assert region["status"] == "failed" and region["finished_at"] and region["errors"] == 16
+    lost = [error for error in crawl["errors"] if error["region"] == "eu-west-1"]
+    assert {error["code"] for error in lost} == {"RegionNotFinished"}
+    assert len({error["type"] for error in lost}) == 16  # every regional type
+    _, health = api("GET", f"{path}/health")
+    assert health["state"] == "degraded"
+    stale = {s["type"]: s for s in health["stale"] if s["region"] == "eu-west-1"}
+    assert len(stale) == 16 and stale["aws.ec2.instance"]["error_code"] == "RegionNotFinished"
+    assert stale["aws.ec2.instance"]["last_success_at"]
+    assert len(count_of(api, account["id"], region="eu-west-1", type="aws.ec2.instance")) == 2  # kept
+
+
+def test_a_region_that_cannot_get_credentials_lists_nothing_and_says_why(api, estate):
+    account, role = estate
+    start = {"tenant_id": "tenant-a", "account_id": account["id"], "trigger": "manual"}
+    run_crawl(account["id"])
+    begin = tasks.begin_crawl(start, LambdaContext())
+    tasks.plan_crawl(begin, LambdaContext())
+    # The customer withdraws its trust between two regions of the crawl.
+    nobody = {
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::999999999999:root"},
+        "Action": "sts:AssumeRole",
+    }
+    account_client("iam", role.account_id).update_assume_role_policy(
+        RoleName=role.name, PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [nobody]})
+    )
+
+    region = tasks.crawl_region(begin | {"region": "eu-west-1"}, LambdaContext())
+
+    assert (region["status"], region["resources"]) == ("failed", 0)
+    assert tasks.finish_crawl(begin, LambdaContext())["status"] in ("partial", "failed")
+    _, health = api("GET", f"/v1/accounts/{account['id']}/health")
+    codes = {(s["region"], s["error_code"]) for s in health["stale"]}
+    assert ("eu-west-1", "AccessDenied") in codes
+    assert len(count_of(api, account["id"], region="eu-west-1", type="aws.ec2.instance")) == 2  # kept
+
+
+def test_a_crawl_that_never_finished_is_shown_failed_once_its_lock_ran_out(api, connected):
+    from datetime import timedelta
+
+    from skylight.logic.crawls import LOCK_DURATION
+
+    account, _ = connected
+    status, started = api("POST", f"/v1/accounts/{account['id']}/crawls")  # its execution never runs
+    assert (status, started["status"]) == (202, "running")
+    services = dependencies.services()
+    real_clock = services.clock
+    services.clock = lambda: real_clock() + LOCK_DURATION + timedelta(minutes=1)
+
+    _, shown = api("GET", f"/v1/accounts/{account['id']}/crawls/{started['id']}")
+    assert (shown["status"], shown["failure"]) == ("failed", "did_not_finish")
+    _, listed = api("GET", f"/v1/accounts/{account['id']}/crawls")
+    assert listed["items"][0]["status"] == "failed"
+    # Its lock ran out too: a new crawl may begin.
+    status, again = api("POST", f"/v1/accounts/{account['id']}/crawls")
+    assert status == 202 and again["id"] != started["id"]
+
+
+def test_what_a_region_no_longer_enabled_left_is_kept_and_marked_stale(api, estate):
+    account, _ = estate
+    run_crawl(account["id"])
+    inventory = dependencies.services().inventory
+    summary = inventory.summary("tenant-a", account["id"])
+    kept = summary.segments["eu-west-1|aws.ec2.instance"]
+    # As if af-south-1 had been enabled, and crawled, before the customer turned it off.
+    summary.segments["af-south-1|aws.ec2.instance"] = kept.model_copy(update={"by_region": {"af-south-1": 2}})
+    inventory.save_summary(summary)
+
+    assert run_crawl(account["id"])["status"] == "succeeded"
+
+    _, health = api("GET", f"/v1/accounts/{account['id']}/health")
+    (stale,) = health["stale"]
+    assert (stale["region"], stale["type"], stale["error_code"]) == (
+        "af-south-1",
+        "aws.ec2.instance",
+        "RegionNotEnabled",
+    )
+    assert stale["last_success_at"] is not None  # from when it was last listed
 
 
 def _writes(crawl):
@@ -284,21 +382,21 @@ def test_a_disconnected_account_is_never_called_again(api, estate):
     begin = tasks.begin_crawl(
         {"tenant_id": "tenant-a", "account_id": account["id"], "trigger": "manual"}, LambdaContext()
     )
-    regions = tasks.plan_crawl(begin, LambdaContext())["regions"]
-    tasks.crawl_region(begin | {"region": regions[1]}, LambdaContext())
+    assert "eu-west-1" in tasks.plan_crawl(begin, LambdaContext())["regions"]
+    tasks.crawl_region(begin | {"region": "us-east-1"}, LambdaContext())
 
-    api("DELETE", f"/v1/accounts/{account['id']}")
+    api("DELETE", f"/v1/accounts/{account['id']}")  # while the crawl is between two regions
     throttler = Throttler(0.0, {"ec2", "s3", "sts"})  # counts calls, throttles none
     use_gateway_hooks(throttler.hooks())
     with pytest.raises(tasks.AccountDisconnected):
-        tasks.crawl_region(begin | {"region": regions[2]}, LambdaContext())
+        tasks.crawl_region(begin | {"region": "eu-west-1"}, LambdaContext())
     assert throttler.calls == 0
     finished = tasks.finish_crawl(begin | {"failure": "account_disconnected"}, LambdaContext())
     assert finished["status"] == "partial"
-    # Retained data stays readable until the account ages out.
-    assert len(count_of(api, account["id"], region=regions[1])) >= 0
-    status, _ = api("GET", f"/v1/accounts/{account['id']}/health")
-    assert status == 200
+    # What was listed before stays readable until the account ages out.
+    assert len(count_of(api, account["id"], region="us-east-1", type="aws.ec2.instance")) == 3
+    status, health = api("GET", f"/v1/accounts/{account['id']}/health")
+    assert (status, health["state"]) == (200, "disconnected")
 
 
 def test_inventory_cursors_are_bound_to_their_account_and_filters(api, estate):

@@ -17,12 +17,13 @@ from skylight.dal.inventory import CrawlPage, CrawlRunning
 from skylight.logic.accounts import get_account, load_active_account, require_active
 from skylight.logic.services import Services
 from skylight.logic.tenants import tenant_context
-from skylight.models.domain import Account, Caller
+from skylight.models.domain import Account, AccountStatus, Caller
 from skylight.models.errors import NotFound, RetryLater
 from skylight.models.inventory import (
     Crawl,
     CrawlStatus,
     InventorySummary,
+    ListingError,
     RegionProgress,
     Resource,
     Segment,
@@ -35,9 +36,14 @@ from skylight.models.inventory import (
 
 logger = Logger(child=True)
 
-# A crawl that has not finished by then is presumed dead and its lock may be taken over
-# (the state machine itself times out after 15 minutes).
-LOCK_DURATION = timedelta(minutes=20)
+# A crawl that has not finished by then is presumed dead: its lock may be taken over, and it is shown
+# as failed. It outlives the state machine's own timeout (infra/constructs/workflow.py, 30 minutes),
+# so that no crawl is ever taken over while its execution may still run.
+LOCK_DURATION = timedelta(minutes=35)
+# Why a (region, type) has no listing at the end of a crawl, when its region's task never said.
+REGION_NOT_FINISHED = "RegionNotFinished"
+REGION_NOT_ENABLED = "RegionNotEnabled"
+REGION_PENDING, REGION_RUNNING = "pending", "running"
 # Progress is recorded at most this often per region (and always at the end): enough for a progress bar.
 PROGRESS_EVERY = timedelta(seconds=1)
 
@@ -112,7 +118,7 @@ def crawl_region(
     account = load_active_account(services, tenant_id, account_id)
     provider = services.provider(account.provider)
     progress = RegionProgress(
-        status="running",
+        status=REGION_RUNNING,
         types_total=len(provider.resource_types(region)),
         started_at=services.clock(),
     )
@@ -245,10 +251,12 @@ def finish_crawl(
     if crawl is None:
         raise NotFound("no such crawl")
     now = services.clock()
+    _close_unfinished_regions(services, crawl, now)
     summary = services.inventory.summary(tenant_id, account_id) or InventorySummary(
         tenant_id=tenant_id, account_id=account_id
     )
     _total(crawl, summary, now)
+    _mark_regions_no_longer_crawled(crawl, summary, now)
     crawl.failure = failure
     crawl.finished_at = now
     crawl.status = _crawl_status(crawl)
@@ -261,6 +269,45 @@ def finish_crawl(
     services.crawls.finish(crawl)
     logger.info("crawl finished", extra={"crawl_id": crawl.id, "status": crawl.status.value})
     return crawl
+
+
+def _close_unfinished_regions(services: Services, crawl: Crawl, now: datetime) -> None:
+    """A region whose task died (timed out, failed, or found the account gone) is recorded as failed:
+    each type it did not report fails with why, so its stored items are kept and marked stale."""
+    account = services.accounts.get(crawl.tenant_id, crawl.account_id, now)
+    gone = account is None or account.status is AccountStatus.DISCONNECTED
+    code = "AccountDisconnected" if gone else REGION_NOT_FINISHED
+    message = "the account was disconnected" if gone else "the region's crawl stopped before it finished"
+    for region, progress in crawl.regions.items():
+        if progress.status not in (REGION_PENDING, REGION_RUNNING):
+            continue
+        types = services.provider(account.provider).resource_types(region) if account else []
+        for resource_type in types:
+            if resource_type not in progress.outcomes:
+                error = _listing_error(region, resource_type, code, message, now)
+                progress.outcomes[resource_type] = TypeOutcome(service=error.service, error=error)
+                progress.errors += 1
+        progress.status = CrawlStatus.FAILED.value
+        progress.finished_at = now
+        services.crawls.save_region(crawl.tenant_id, crawl.account_id, crawl.id, region, progress)
+
+
+def _mark_regions_no_longer_crawled(crawl: Crawl, summary: InventorySummary, now: datetime) -> None:
+    """What was stored for a region this crawl's plan left out (no longer enabled) is kept, stale."""
+    if not crawl.regions:
+        return  # no plan: nothing is known about the regions
+    for key, segment in list(summary.segments.items()):
+        region, resource_type = key.split("|", 1)
+        if region not in crawl.regions and not segment.stale:
+            message = "the region is no longer among the account's enabled regions"
+            error = _listing_error(region, resource_type, REGION_NOT_ENABLED, message, now)
+            summary.segments[key] = segment.model_copy(update={"stale": True, "error": error})
+
+
+def _listing_error(region: str, resource_type: str, code: str, message: str, at: datetime) -> ListingError:
+    # Type names are <provider>.<service>.<resource>.
+    service = resource_type.split(".")[1] if resource_type.count(".") >= 2 else ""
+    return ListingError(region=region, service=service, type=resource_type, code=code, message=message, at=at)
 
 
 def _total(crawl: Crawl, summary: InventorySummary, now: datetime) -> None:
@@ -292,7 +339,9 @@ def _total(crawl: Crawl, summary: InventorySummary, now: datetime) -> None:
 
 def _crawl_status(crawl: Crawl) -> CrawlStatus:
     listed = [outcome for progress in crawl.regions.values() for outcome in progress.outcomes.values()]
-    incomplete = any(progress.status in ("pending", "running") for progress in crawl.regions.values())
+    incomplete = any(
+        progress.status in (REGION_PENDING, REGION_RUNNING) for progress in crawl.regions.values()
+    )
     if crawl.failure is not None and not listed:
         return CrawlStatus.FAILED
     if listed and all(outcome.error is not None for outcome in listed):
@@ -306,7 +355,9 @@ def list_crawls(
     services: Services, caller: Caller, account_id: str, limit: int, cursor: str | None
 ) -> CrawlPage:
     get_account(services, caller, account_id)
-    return services.crawls.list(caller.tenant_id, account_id, limit, cursor)
+    page = services.crawls.list(caller.tenant_id, account_id, limit, cursor)
+    now = services.clock()
+    return CrawlPage([as_seen(crawl, now) for crawl in page.items], page.next_cursor)
 
 
 def get_crawl(services: Services, caller: Caller, account_id: str, crawl_id: str) -> Crawl:
@@ -314,4 +365,12 @@ def get_crawl(services: Services, caller: Caller, account_id: str, crawl_id: str
     crawl = services.crawls.get(caller.tenant_id, account_id, crawl_id)
     if crawl is None:
         raise NotFound("no such crawl")
+    return as_seen(crawl, services.clock())
+
+
+def as_seen(crawl: Crawl, now: datetime) -> Crawl:
+    """A crawl still marked running after its lock ran out never finished (its execution died or
+    timed out before Finish): it is shown as failed."""
+    if crawl.status is CrawlStatus.RUNNING and now - crawl.started_at > LOCK_DURATION:
+        return crawl.model_copy(update={"status": CrawlStatus.FAILED, "failure": "did_not_finish"})
     return crawl

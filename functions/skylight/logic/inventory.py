@@ -154,7 +154,7 @@ def _state(
         return "never_crawled"
     if summary.last_crawl_status is CrawlStatus.FAILED:
         return "failing"
-    if stale or gaps or warnings:
+    if summary.last_crawl_status is CrawlStatus.PARTIAL or stale or gaps or warnings:
         return "degraded"
     return "healthy"
 

@@ -225,6 +225,38 @@ class RegionCrawler:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"crawl-{region}") as pool:
             return list(pool.map(list_type, selected))
 
+    def unreachable(
+        self,
+        region: str,
+        code: str,
+        message: str,
+        modules: Iterable[ResourceModule] | None = None,
+        on_listed: Callable[[TypeListing], None] | None = None,
+    ) -> list[TypeListing]:
+        """What a region gives when nothing could be listed (no credentials): every type failed."""
+        at = self._clock()
+        listings = [
+            TypeListing(
+                type=module.type.name,
+                service=module.type.service,
+                resources=None,
+                pages=0,
+                error=ListingError(
+                    region=region,
+                    service=module.type.service,
+                    type=module.type.name,
+                    code=code,
+                    message=message[:500],
+                    at=at,
+                ),
+            )
+            for module in modules_for(region, modules)
+        ]
+        for listing in listings:
+            if on_listed is not None:
+                on_listed(listing)
+        return listings
+
     def _list_type(
         self, module: ResourceModule, client: Any, location: Location, region: str, meter: _Meter
     ) -> TypeListing:

@@ -9,7 +9,7 @@ from typing import Any
 
 from skylight.config import get_settings
 from skylight.models.domain import Access, Account, ValidationReport
-from skylight.models.errors import InvalidRequest
+from skylight.models.errors import CredentialsUnavailable, InvalidRequest
 from skylight.models.inventory import GLOBAL_SEGMENT, TypeListing
 from skylight.models.secrets import SecretScope
 from skylight.providers.aws.access_keys import (
@@ -21,7 +21,7 @@ from skylight.providers.aws.access_keys import (
 )
 from skylight.providers.aws.arn import RoleArnError, parse_role_arn
 from skylight.providers.aws.crawler import RegionCrawler, modules_for
-from skylight.providers.aws.gateway import AwsGateway, Boto3AwsGateway, TemporaryCredentials
+from skylight.providers.aws.gateway import AwsCallError, AwsGateway, Boto3AwsGateway, TemporaryCredentials
 from skylight.providers.aws.onboarding import onboarding_kit
 from skylight.providers.aws.validation import validate_role
 from skylight.providers.base import CloudProvider, ParsedCredentials, TenantContext
@@ -166,12 +166,22 @@ class AwsProvider(CloudProvider):
         region: str,
         on_listed: Callable[[TypeListing], None] | None = None,
     ) -> list[TypeListing]:
-        credentials = self.account_credentials(account, tenant)
+        crawler = RegionCrawler(self.gateway, max_workers=self._listing_concurrency)
+        try:
+            credentials = self.account_credentials(account, tenant)
+        # Nothing can be listed without credentials: each type reports why, and keeps what it had.
+        except AwsCallError as failure:
+            return crawler.unreachable(region, failure.code, failure.message, on_listed=on_listed)
+        except CredentialsUnavailable:
+            return crawler.unreachable(
+                region,
+                "CredentialsUnavailable",
+                "the stored credentials could not be opened",
+                on_listed=on_listed,
+            )
         # Set at every successful validation, whatever the credentials' type.
         account_id = account.provider_account_id or ""
-        return RegionCrawler(self.gateway, max_workers=self._listing_concurrency).list_region(
-            credentials, account_id, _partition(account), region, on_listed=on_listed
-        )
+        return crawler.list_region(credentials, account_id, _partition(account), region, on_listed=on_listed)
 
 
 def _partition(account: Account) -> str:

@@ -54,9 +54,11 @@ class Location:
     region: str
     partition: str = "aws"
 
-    def arn(self, service: str, resource: str, region: str | None = None) -> str:
+    def arn(self, service: str, resource: str, region: str | None = None, account: bool = True) -> str:
+        """The ARN of `resource`; `account=False` for the kinds AWS names without one."""
         region = self.region if region is None else region
-        return f"arn:{self.partition}:{service}:{region}:{self.account_id}:{resource}"
+        account_id = self.account_id if account else ""
+        return f"arn:{self.partition}:{service}:{region}:{account_id}:{resource}"
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,10 @@ def iso(value: Any) -> str | None:
 T = TypeVar("T")
 R = TypeVar("R")
 
+# AWS writes these ARNs with an empty account field (`arn:aws:ec2:<region>::image/ami-...`): AMIs
+# and snapshots can be shared with other accounts, so the account is not part of their name.
+ACCOUNTLESS_EC2_KINDS = frozenset({"image", "snapshot"})
+
 # Detail calls about listed items go out this many at a time. Each still spends from its service's
 # call budget, so a large account is paced by the budget, and a small one is not kept waiting.
 DETAIL_CONCURRENCY = 8
@@ -141,7 +147,7 @@ def ec2_resource(
     resource_id = str(raw[id_key])
     tags = tags_of(raw.get("Tags"))
     return Resource(
-        id=location.arn("ec2", f"{kind}/{resource_id}"),
+        id=location.arn("ec2", f"{kind}/{resource_id}", account=kind not in ACCOUNTLESS_EC2_KINDS),
         type=resource_type.name,
         region=location.region,
         name=tags.get("Name") or own_name or resource_id,

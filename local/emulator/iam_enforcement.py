@@ -40,7 +40,7 @@ PLATFORM_ACCOUNT_ID = DEFAULT_ACCOUNT_ID
 _PATCH_MARK = "_skylight_iam_enforcement"
 _ALWAYS_ALLOWED = frozenset({"sts:getcalleridentity"})
 # IAM prefixes that differ from the signing name in the credential scope.
-_IAM_PREFIX = {"monitoring": "cloudwatch"}
+_IAM_PREFIX = {"monitoring": "cloudwatch", "tagging": "tag"}
 # botocore operation names whose IAM action is named differently.
 _IAM_ACTION = {
     "lambda:Invoke": "lambda:InvokeFunction",

@@ -26,8 +26,8 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/")
 _READ_ONLY = re.compile(r"^(Describe|List|Get)[A-Z]")
-# What the crawler's own platform does in the same services (Skylight's table, sessions) is never replayed.
-_NEVER = frozenset({"sts", "iam", "kms", "states", "scheduler"})
+# Never replayed: identities and keys, and the tagging API, whose page tokens moto hands out once.
+_NEVER = frozenset({"sts", "iam", "kms", "states", "scheduler", "tagging"})
 
 
 @dataclass(frozen=True)

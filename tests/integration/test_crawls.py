@@ -281,6 +281,53 @@ def test_what_a_region_no_longer_enabled_left_is_kept_and_marked_stale(api, esta
     assert stale["last_success_at"] is not None  # from when it was last listed
 
 
+def test_tags_of_functions_tables_and_buckets_come_from_one_tagging_listing_per_region(api, estate):
+    import io
+    import zipfile
+
+    account, _ = estate
+    customer("dynamodb", "eu-west-1").create_table(
+        TableName="orders",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        Tags=[{"Key": "team", "Value": "data"}],
+    )
+    role = customer("iam").create_role(
+        RoleName="function-role",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+    )["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return event\n")
+    customer("lambda", "us-east-1").create_function(
+        FunctionName="checkout",
+        Runtime="python3.12",
+        Role=role,
+        Handler="index.handler",
+        Code={"ZipFile": code.getvalue()},
+        Tags={"team": "web"},
+    )
+    customer("s3", "ap-southeast-2").put_bucket_tagging(
+        Bucket="logs-of-customer", Tagging={"TagSet": [{"Key": "team", "Value": "ops"}]}
+    )
+    throttler = Throttler(0.0, {"resource-groups-tagging-api"})  # counts the tagging calls only
+    use_gateway_hooks(throttler.hooks())
+
+    finished = run_crawl(account["id"])
+
+    assert finished["status"] == "succeeded"
+    tags = {item["name"]: item["tags"] for item in count_of(api, account["id"]) if item["name"]}
+    assert (tags["orders"], tags["checkout"], tags["logs-of-customer"]) == (
+        {"team": "data"},
+        {"team": "web"},
+        {"team": "ops"},
+    )
+    # One tagging listing in each region holding such resources (the function's, the table's, the
+    # bucket's), none where there is nothing to tag, and none per resource.
+    assert throttler.calls == 3
+
+
 def _writes(crawl):
     totals = {"puts": 0, "deletes": 0, "unchanged": 0}
     for region in crawl["regions"].values():

@@ -27,7 +27,14 @@ from skylight.providers.aws.gateway import (
     AwsGateway,
     TemporaryCredentials,
 )
-from skylight.providers.aws.resources import Location, ResourceModule, Scope, resource_modules
+from skylight.providers.aws.resources import (
+    Location,
+    ResourceModule,
+    Scope,
+    records,
+    resource_modules,
+    tags_of,
+)
 
 
 @dataclass(frozen=True)
@@ -50,8 +57,13 @@ BUDGETS: dict[str, Budget] = {
     "elbv2": Budget(rate=5, burst=20),
     "dynamodb": Budget(rate=5, burst=20),
     "s3": Budget(rate=5, burst=20),
+    "resourcegroupstaggingapi": Budget(rate=5, burst=10),
 }
 DEFAULT_BUDGET = Budget(rate=5, burst=20)
+
+# Tags of the types whose listings carry none come from the Resource Groups Tagging API.
+TAGGING = "resourcegroupstaggingapi"
+TAGGING_PAGE = 100  # GetResources' most
 
 
 class TokenBucket:
@@ -163,6 +175,44 @@ def _error_code(parsed: Any) -> str | None:
     return None
 
 
+class _Tags:
+    """Tags of one crawl's resources whose listings carry none, by ARN and region.
+
+    One paginated GetResources per region for all those types at once, instead of one call per
+    function, table or bucket; asked for by the first listing that needs a region, shared after.
+    """
+
+    def __init__(self, client_for: Callable[[str], Any], type_filters: list[str]) -> None:
+        self._client_for = client_for
+        self._type_filters = type_filters
+        self._lock = threading.Lock()
+        self._region_locks: dict[str, threading.Lock] = {}
+        self._by_region: dict[str, dict[str, dict[str, str]]] = {}
+
+    def of(self, region: str) -> dict[str, dict[str, str]]:
+        with self._lock:
+            region_lock = self._region_locks.setdefault(region, threading.Lock())
+        with region_lock:
+            if region not in self._by_region:
+                mappings = records(
+                    self._client_for(region),
+                    "get_resources",
+                    "ResourceTagMappingList",
+                    TAGGING_PAGE,
+                    ResourceTypeFilters=self._type_filters,
+                )
+                self._by_region[region] = {
+                    item["ResourceARN"]: tags_of(item.get("Tags")) for item in mappings
+                }
+            return self._by_region[region]
+
+    def apply(self, resources: list[Resource]) -> list[Resource]:
+        return [
+            resource.model_copy(update={"tags": self.of(resource.region).get(resource.id, {})})
+            for resource in resources
+        ]
+
+
 def modules_for(region: str, modules: Iterable[ResourceModule] | None = None) -> list[ResourceModule]:
     """The types listed in `region`: the global ones under the pseudo-region `global`, else the rest."""
     wanted = Scope.GLOBAL if region == GLOBAL_SEGMENT else Scope.REGIONAL
@@ -198,23 +248,39 @@ class RegionCrawler:
         if not selected:
             return []
         api_region = HOME_REGIONS.get(partition, "us-east-1") if region == GLOBAL_SEGMENT else region
-        services = sorted({module.type.service for module in selected})
+        type_filters = sorted({module.type.tags_from for module in selected if module.type.tags_from})
+        services = sorted(
+            {module.type.service for module in selected} | ({TAGGING} if type_filters else set())
+        )
         buckets = {service: TokenBucket(self._budgets.get(service, DEFAULT_BUDGET)) for service in services}
         accounting = _CallAccounting(buckets)
-        clients = {
-            service: client
-            for service in services
-            for client in self._gateway.regional_clients(
-                credentials, api_region, [service], accounting.hooks(service)
-            ).values()
-        }
+
+        def clients_in(client_region: str, wanted: list[str]) -> dict[str, Any]:
+            return {
+                service: client
+                for service in wanted
+                for client in self._gateway.regional_clients(
+                    credentials, client_region, [service], accounting.hooks(service)
+                ).values()
+            }
+
+        clients = clients_in(api_region, services)
+        # A global type's resources live in many regions: their tags are read in each of them.
+        tagging_clients = {api_region: clients.get(TAGGING)}
+
+        def tagging_client(tags_region: str) -> Any:
+            if tagging_clients.get(tags_region) is None:
+                tagging_clients[tags_region] = clients_in(tags_region, [TAGGING])[TAGGING]
+            return tagging_clients[tags_region]
+
+        tags = _Tags(tagging_client, type_filters) if type_filters else None
         location = Location(account_id=account_id, region=api_region, partition=partition)
 
         def list_type(module: ResourceModule) -> TypeListing:
             meter = _Meter()
             listing_context = _LISTING.set(meter)
             try:
-                listing = self._list_type(module, clients[module.type.service], location, region, meter)
+                listing = self._list_type(module, clients[module.type.service], location, region, meter, tags)
             finally:
                 _LISTING.reset(listing_context)
             if on_listed is not None:
@@ -258,12 +324,20 @@ class RegionCrawler:
         return listings
 
     def _list_type(
-        self, module: ResourceModule, client: Any, location: Location, region: str, meter: _Meter
+        self,
+        module: ResourceModule,
+        client: Any,
+        location: Location,
+        region: str,
+        meter: _Meter,
+        tags: _Tags | None,
     ) -> TypeListing:
         resources: list[Resource] | None = None
         error: ListingError | None = None
         try:
             resources = [module.transform(raw, location) for raw in module.fetch(client)]
+            if module.type.tags_from and tags is not None:
+                resources = tags.apply(resources)
         except (ClientError, BotoCoreError, KeyError, TypeError, ValueError) as failure:
             code, message = _describe(failure)
             error = ListingError(

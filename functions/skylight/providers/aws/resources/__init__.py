@@ -4,8 +4,9 @@ A module `<service>_<resource>.py` in this package describes the type `aws.<serv
 and exposes three names:
 
 ``RESOURCE``
-    a `ResourceType`: its name, the boto3 service it lists, and whether it is regional or global
-    (global types are listed once per crawl, from the partition's home region).
+    a `ResourceType`: its name, the boto3 service it lists, whether it is regional or global
+    (global types are listed once per crawl, from the partition's home region), and, when its
+    listing carries no tags, the tagging API type the crawler reads its tags from (`tags_from`).
 ``fetch(client) -> Iterator[dict]``
     yields the raw records of every resource, following every page with the largest page size the
     API allows, and making detail calls (one per table, cluster, ...) several at once with
@@ -44,6 +45,9 @@ class ResourceType:
     name: str
     service: str
     scope: Scope = Scope.REGIONAL
+    # When the listing carries no tags: the Resource Groups Tagging API type whose tags the crawler
+    # reads for it, once per region for all such types (one call per resource would not scale).
+    tags_from: str | None = None
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ from skylight.providers.aws.resources import (
     unless_deleted,
 )
 
-RESOURCE = ResourceType(name="aws.dynamodb.table", service="dynamodb")
+RESOURCE = ResourceType(name="aws.dynamodb.table", service="dynamodb", tags_from="dynamodb:table")
 
 
 def fetch(client: Any) -> Iterator[dict[str, Any]]:
-    # Tags would cost one more call per table: left out.
+    # Tags come from the tagging API (RESOURCE.tags_from), not from a call per table.
     def describe(name: str) -> dict[str, Any] | None:
         return unless_deleted(client, client.describe_table, TableName=name)
 

@@ -8,11 +8,11 @@ from typing import Any
 from skylight.models.inventory import Resource
 from skylight.providers.aws.resources import Location, ResourceType, records
 
-RESOURCE = ResourceType(name="aws.lambda.function", service="lambda")
+RESOURCE = ResourceType(name="aws.lambda.function", service="lambda", tags_from="lambda:function")
 
 
 def fetch(client: Any) -> Iterator[dict[str, Any]]:
-    # 50 is ListFunctions' most. Tags would cost a call per function: left out.
+    # 50 is ListFunctions' most. Tags come from the tagging API (RESOURCE.tags_from).
     return records(client, "list_functions", "Functions", 50)
 
 

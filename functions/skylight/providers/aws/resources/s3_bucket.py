@@ -8,12 +8,12 @@ from typing import Any
 from skylight.models.inventory import Resource
 from skylight.providers.aws.resources import Location, ResourceType, Scope, iso, records
 
-RESOURCE = ResourceType(name="aws.s3.bucket", service="s3", scope=Scope.GLOBAL)
+RESOURCE = ResourceType(name="aws.s3.bucket", service="s3", scope=Scope.GLOBAL, tags_from="s3")
 
 
 def fetch(client: Any) -> Iterator[dict[str, Any]]:
     # Asking for a page size also makes S3 answer each bucket's region (BucketRegion), which spares
-    # a GetBucketLocation per bucket. Tags would cost a call per bucket: left out.
+    # a GetBucketLocation per bucket. Tags come from the tagging API in each bucket's region.
     return records(client, "list_buckets", "Buckets", 10000)
 
 

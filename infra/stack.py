@@ -10,6 +10,7 @@ from constructs import Construct
 from infra import nag
 from infra.config import PROJECT_TAG, STACK_NAME, SkylightSettings, stack_environment
 from infra.constructs.api import SkylightApi
+from infra.constructs.cursor_key import CursorKey
 from infra.constructs.data import AccountTable
 from infra.constructs.encryption import PlatformKey
 from infra.constructs.functions import ARCHITECTURE, RUNTIME, SkylightFunctions
@@ -42,6 +43,7 @@ class SkylightStack(cdk.Stack):
 
         self.key = key = PlatformKey(self, "Encryption")
         self.vault = vault = SecretVault(self, "Vault")
+        self.cursor_key = cursor_key = CursorKey(self, "CursorKey")
         self.data = data = AccountTable(self, "Data", key=key.key)
         self.schedules = schedules = CrawlSchedules(self, "Schedules")
         self.layer = layer = DependencyLayer(self, "Dependencies", runtime=RUNTIME, architecture=ARCHITECTURE)
@@ -73,6 +75,8 @@ class SkylightStack(cdk.Stack):
         vault.grant_encrypt(functions.api)
         for opener in (functions.api, functions.validate, functions.plan, functions.crawl_region):
             vault.grant_decrypt(opener)
+        # Only the API issues and reads pagination cursors.
+        cursor_key.grant_sign(functions.api)
 
         # Only the functions that reach customer accounts may become the platform principal.
         self.principal = principal = PlatformPrincipal(

@@ -201,8 +201,12 @@ class EmulatorResources:
         return boto3.client(service, region_name=REGION, endpoint_url=self.endpoint_url)
 
     def kms_key(self, logical_id: str, props: dict[str, Any], r: Resolver) -> Physical:
+        # KeySpec and KeyUsage as the template has them: an HMAC key (the cursor key) only MACs.
         key = self.client("kms").create_key(
-            Description=logical_id, Policy=json.dumps(r.resolve(props["KeyPolicy"]))
+            Description=logical_id,
+            Policy=json.dumps(r.resolve(props["KeyPolicy"])),
+            KeySpec=props.get("KeySpec", "SYMMETRIC_DEFAULT"),
+            KeyUsage=props.get("KeyUsage", "ENCRYPT_DECRYPT"),
         )
         metadata = key["KeyMetadata"]
         if props.get("EnableKeyRotation"):

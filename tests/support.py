@@ -52,6 +52,7 @@ INVENTORY_READ = allow(
     "elasticloadbalancing:Describe*",
     "dynamodb:ListTables",
     "dynamodb:DescribeTable",
+    "tag:GetResources",
     "iam:GetRole",
 )
 

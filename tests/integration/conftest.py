@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from local.emulator.patches import install as install_emulator_patches
 from skylight.config import get_settings
+from skylight.dal.cursors import default_signer
 from skylight.handlers import dependencies
 from skylight.providers import base as provider_registry
 from skylight.vault import default_vault
@@ -22,6 +23,7 @@ SCHEDULE_GROUP = "skylight-test-schedules"
 # One session for the fixtures' own clients: it keeps the service models loaded across tests.
 SESSION = boto3.Session(region_name="us-east-1")
 VAULT_KEY_ALIAS = "alias/skylight-vault"
+CURSOR_KEY_ALIAS = "alias/skylight-cursors"
 
 
 def create_table(name: str = TABLE) -> None:
@@ -70,16 +72,28 @@ def create_vault_key() -> str:
     return str(key_id)
 
 
+def create_cursor_key() -> str:
+    """The HMAC key the API derives its cursor signing key from (as the stack defines it); its ARN."""
+    kms = SESSION.client("kms")
+    metadata = kms.create_key(
+        Description="skylight cursors", KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC"
+    )["KeyMetadata"]
+    kms.create_alias(AliasName=CURSOR_KEY_ALIAS, TargetKeyId=metadata["KeyId"])
+    return str(metadata["Arn"])
+
+
 def reset_caches() -> None:
+    """Forget everything a container keeps: the next call behaves like the first in a new container."""
     dependencies.services.cache_clear()
     default_vault.cache_clear()
+    default_signer.cache_clear()
     provider_registry.providers.cache_clear()
     get_settings.cache_clear()
 
 
 @pytest.fixture
-def aws() -> Iterator[None]:
-    """A fresh emulated platform account: the table and the platform principal."""
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A fresh emulated platform account: the table, the platform principal, the vault and cursor keys."""
     install_emulator_patches()
     reset_caches()
     with mock_aws():
@@ -88,6 +102,9 @@ def aws() -> Iterator[None]:
         SESSION.client("scheduler").create_schedule_group(Name=SCHEDULE_GROUP)
         create_state_machine()
         create_vault_key()
+        # The API function's configuration (the stack sets it on that function only).
+        monkeypatch.setenv("CURSOR_KEY_ID", create_cursor_key())
+        get_settings.cache_clear()
         yield
     reset_caches()
 

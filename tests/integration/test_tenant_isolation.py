@@ -41,13 +41,21 @@ def test_another_tenants_account_is_not_found(api, account_of_a, method, path, b
     assert {key: shown[key] for key in account_of_a} == account_of_a  # untouched
 
 
-def test_another_tenant_lists_nothing_even_with_a_cursor_from_tenant_a(api, account_of_a):
-    status, page = api("GET", "/v1/accounts", tenant="tenant-b")
+@pytest.mark.parametrize("path", ["/v1/accounts", "/v1/audit"])
+def test_another_tenant_lists_nothing_and_tenant_a_cursors_are_refused(api, account_of_a, key_account, path):
+    status, page = api("GET", path, tenant="tenant-b")
     assert (status, page["items"]) == (200, [])
-    status, page = api(
-        "GET", "/v1/accounts", tenant="tenant-b", query={"cursor": "eyJhZnRlciI6IkFDQ09VTlQjMCJ9"}
-    )
-    assert status == 200 and page["items"] == []
+    status, page = api("GET", path, query={"limit": "1"})
+    assert status == 200 and page["items"] and page["next_cursor"]
+    # A real cursor of tenant A's listing, replayed by tenant B: refused, not an empty page.
+    status, error = api("GET", path, tenant="tenant-b", query={"limit": "1", "cursor": page["next_cursor"]})
+    assert (status, error["error"]["code"]) == (400, "invalid_request")
+    assert error["error"]["fields"][0]["field"] == "cursor"
+    # A hand-made one (old unsigned format, any tenant) too.
+    status, error = api("GET", path, tenant="tenant-b", query={"cursor": "eyJhZnRlciI6IkFDQ09VTlQjMCJ9"})
+    assert (status, error["error"]["fields"][0]["field"]) == (400, "cursor")
+    # Tenant A still pages on with it.
+    assert api("GET", path, query={"limit": "1", "cursor": page["next_cursor"]})[0] == 200
 
 
 def test_a_tenant_cannot_connect_with_another_tenants_external_id(api):

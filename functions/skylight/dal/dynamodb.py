@@ -8,9 +8,6 @@ since DynamoDB deletes expired items up to days late.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -31,6 +28,7 @@ from pynamodb.transactions import TransactWrite
 
 from skylight.dal.base import ConcurrentUpdate, Page
 from skylight.dal.connection import bind_models, shared_connection
+from skylight.dal.cursors import CursorSigner, Listing, default_signer
 from skylight.models.domain import (
     DEFAULT_CRAWL_INTERVAL_MINUTES,
     Access,
@@ -42,7 +40,7 @@ from skylight.models.domain import (
     Tenant,
     ValidationStep,
 )
-from skylight.models.errors import AlreadyConnected, InvalidRequest
+from skylight.models.errors import AlreadyConnected
 from skylight.models.secrets import SealedSecret, SecretScope
 
 ACCOUNT_PREFIX = "ACCOUNT#"
@@ -184,9 +182,10 @@ def _to_tenant(tenant_id: str, item: TenantItem) -> Tenant:
 
 
 class DynamoAccountRepository:
-    def __init__(self, table_name: str, region: str) -> None:
+    def __init__(self, table_name: str, region: str, cursors: CursorSigner | None = None) -> None:
         bind_table(table_name, region)
         self._connection = shared_connection(region)
+        self._cursors = cursors or default_signer()
 
     def create(self, account: Account, secret: SealedSecret | None = None) -> None:
         item = _to_item(account)
@@ -210,7 +209,8 @@ class DynamoAccountRepository:
         return _to_account(tenant_id, item)
 
     def list(self, tenant_id: str, limit: int, cursor: str | None, now: datetime) -> Page[Account]:
-        start_key = _decode_cursor(tenant_id, cursor, ACCOUNT_PREFIX) if cursor else None
+        listing = Listing(tenant_id, "accounts")
+        start_key = _start_key(self._cursors, listing, cursor, ACCOUNT_PREFIX)
         results = AccountItem.query(
             tenant_pk(tenant_id),
             AccountItem.sk.startswith(ACCOUNT_PREFIX),
@@ -220,7 +220,9 @@ class DynamoAccountRepository:
             last_evaluated_key=start_key,
         )
         items = [_to_account(tenant_id, item) for item in results]
-        return Page(items, _next_cursor(results.last_evaluated_key, len(items), limit))
+        return Page(
+            items, _next_cursor(self._cursors, listing, results.last_evaluated_key, len(items), limit)
+        )
 
     def update(self, account: Account) -> Account:
         item = _to_item(account)
@@ -303,8 +305,9 @@ class DynamoSecretRepository:
 
 
 class DynamoAuditRepository:
-    def __init__(self, table_name: str, region: str) -> None:
+    def __init__(self, table_name: str, region: str, cursors: CursorSigner | None = None) -> None:
         bind_table(table_name, region)
+        self._cursors = cursors or default_signer()
 
     def record(self, entry: AuditEntry) -> None:
         # Time first so the sort key orders entries; the random tail keeps same-instant entries apart.
@@ -321,7 +324,8 @@ class DynamoAuditRepository:
         ).save()
 
     def list(self, tenant_id: str, limit: int, cursor: str | None) -> Page[AuditEntry]:
-        start_key = _decode_cursor(tenant_id, cursor, AUDIT_PREFIX) if cursor else None
+        listing = Listing(tenant_id, "audit")
+        start_key = _start_key(self._cursors, listing, cursor, AUDIT_PREFIX)
         results = AuditItem.query(
             tenant_pk(tenant_id),
             AuditItem.sk.startswith(AUDIT_PREFIX),
@@ -342,7 +346,9 @@ class DynamoAuditRepository:
             )
             for item in results
         ]
-        return Page(items, _next_cursor(results.last_evaluated_key, len(items), limit))
+        return Page(
+            items, _next_cursor(self._cursors, listing, results.last_evaluated_key, len(items), limit)
+        )
 
 
 def _guard(account: Account, connection_key: str | None = None) -> ConnectionGuardItem:
@@ -468,27 +474,19 @@ def _to_account(tenant_id: str, item: AccountItem) -> Account:
     )
 
 
-def _next_cursor(last_key: dict[str, Any] | None, count: int, limit: int) -> str | None:
-    return _encode_cursor(last_key["sk"]["S"]) if last_key and count == limit else None
+def _next_cursor(
+    cursors: CursorSigner, listing: Listing, last_key: dict[str, Any] | None, count: int, limit: int
+) -> str | None:
+    return cursors.encode(listing, last_key["sk"]["S"]) if last_key and count == limit else None
 
 
-def _encode_cursor(sort_key: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"after": sort_key}).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(tenant_id: str, cursor: str, prefix: str) -> dict[str, dict[str, str]]:
-    """Rebuild the start key; the partition always comes from the caller, never from the cursor."""
-    invalid = InvalidRequest(
-        "cursor is not one this API issued", fields=[{"field": "cursor", "message": "invalid cursor"}]
-    )
-    try:
-        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise invalid from None
-    after = decoded.get("after") if isinstance(decoded, dict) else None
-    if not isinstance(after, str) or not after.startswith(prefix) or len(after) > 100:
-        raise invalid
-    return {"pk": {"S": tenant_pk(tenant_id)}, "sk": {"S": after}}
+def _start_key(
+    cursors: CursorSigner, listing: Listing, cursor: str | None, prefix: str
+) -> dict[str, dict[str, str]] | None:
+    """The start key of a signed cursor (400 otherwise); the partition always comes from the caller."""
+    if not cursor:
+        return None
+    return {"pk": {"S": tenant_pk(listing.tenant_id)}, "sk": {"S": cursors.decode(cursor, listing, prefix)}}
 
 
 def _now() -> datetime:

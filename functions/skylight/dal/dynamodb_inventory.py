@@ -22,7 +22,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from skylight.dal.connection import bind_models, shared_connection
-from skylight.dal.cursors import decode_cursor, encode_cursor
+from skylight.dal.cursors import CursorSigner, Listing, default_signer
 from skylight.dal.dynamodb import _get, _Item, tenant_pk
 from skylight.dal.inventory import CrawlPage, CrawlRunning, ResourcePage
 from skylight.models.inventory import Crawl, InventorySummary, RegionProgress, Resource, WriteStats
@@ -104,8 +104,9 @@ def write_units(item: dict[str, Any]) -> int:
 
 
 class DynamoInventoryRepository:
-    def __init__(self, table_name: str, region: str) -> None:
+    def __init__(self, table_name: str, region: str, cursors: CursorSigner | None = None) -> None:
         bind_models(_MODELS, table_name, region)
+        self._cursors = cursors or default_signer()
 
     def hashes(self, tenant_id: str, account_id: str, segment: str, resource_type: str) -> dict[str, str]:
         prefix = _segment_prefix(resource_type, segment)
@@ -169,12 +170,14 @@ class DynamoInventoryRepository:
         limit: int,
         cursor: str | None,
     ) -> ResourcePage:
-        listing = {"account": account_id, "type": resource_type, "region": region}
+        listing = Listing(
+            tenant_id, "inventory", {"account": account_id, "type": resource_type, "region": region}
+        )
         prefix = RESOURCE_PREFIX + (f"{resource_type}#" if resource_type else "")
         pk = inventory_pk(tenant_id, account_id)
         start_key = None
         if cursor:
-            start_key = {"pk": {"S": pk}, "sk": {"S": decode_cursor(cursor, listing, prefix)}}
+            start_key = {"pk": {"S": pk}, "sk": {"S": self._cursors.decode(cursor, listing, prefix)}}
         results = ResourceItem.query(
             pk,
             ResourceItem.sk.startswith(prefix),
@@ -186,8 +189,7 @@ class DynamoInventoryRepository:
         items = list(results)
         next_cursor = None
         if len(items) == limit and results.last_evaluated_key:
-            shown = {key: value for key, value in listing.items() if value is not None}
-            next_cursor = encode_cursor({**shown, "after": items[-1].sk})
+            next_cursor = self._cursors.encode(listing, items[-1].sk)
         return ResourcePage([_to_resource(item) for item in items], next_cursor)
 
     def summary(self, tenant_id: str, account_id: str) -> InventorySummary | None:
@@ -214,9 +216,10 @@ class DynamoInventoryRepository:
 
 
 class DynamoCrawlRepository:
-    def __init__(self, table_name: str, region: str) -> None:
+    def __init__(self, table_name: str, region: str, cursors: CursorSigner | None = None) -> None:
         bind_models(_MODELS, table_name, region)
         self._region = region
+        self._cursors = cursors or default_signer()
 
     def begin(self, crawl: Crawl, lock_until: datetime, now: datetime) -> None:
         pk = tenant_pk(crawl.tenant_id)
@@ -254,9 +257,10 @@ class DynamoCrawlRepository:
     def list(self, tenant_id: str, account_id: str, limit: int, cursor: str | None) -> CrawlPage:
         pk = tenant_pk(tenant_id)
         prefix = f"{CRAWL_PREFIX}{account_id}#"
+        listing = Listing(tenant_id, "crawls", {"account": account_id})
         start_key = None
         if cursor:
-            start_key = {"pk": {"S": pk}, "sk": {"S": decode_cursor(cursor, {"account": account_id}, prefix)}}
+            start_key = {"pk": {"S": pk}, "sk": {"S": self._cursors.decode(cursor, listing, prefix)}}
         results = CrawlItem.query(
             pk,
             CrawlItem.sk.startswith(prefix),
@@ -268,7 +272,7 @@ class DynamoCrawlRepository:
         items = list(results)
         next_cursor = None
         if len(items) == limit and results.last_evaluated_key:
-            next_cursor = encode_cursor({"account": account_id, "after": items[-1].sk})
+            next_cursor = self._cursors.encode(listing, items[-1].sk)
         return CrawlPage([Crawl.model_validate(item.document) for item in items], next_cursor)
 
     def running(self, tenant_id: str, account_id: str, now: datetime) -> str | None:

@@ -15,6 +15,7 @@ from skylight.logic.services import Services
 
 @lru_cache(maxsize=1)
 def services() -> Services:
+    from skylight.dal.cursors import default_signer
     from skylight.dal.dynamodb import DynamoAccountRepository, DynamoAuditRepository, DynamoTenantRepository
     from skylight.dal.dynamodb_inventory import DynamoCrawlRepository, DynamoInventoryRepository
     from skylight.gateways.schedules import EventBridgeCrawlScheduler
@@ -22,12 +23,14 @@ def services() -> Services:
     from skylight.vault import default_vault
 
     settings = get_settings()
+    # One signer for every listing: the cursor key is derived on the first cursor, once per container.
+    cursors = default_signer()
     return Services(
         tenants=DynamoTenantRepository(settings.table_name, settings.region),
-        accounts=DynamoAccountRepository(settings.table_name, settings.region),
+        accounts=DynamoAccountRepository(settings.table_name, settings.region, cursors),
         workflow=StepFunctionsWorkflowStarter(settings.state_machine_arn, settings.region),
-        inventory=DynamoInventoryRepository(settings.table_name, settings.region),
-        crawls=DynamoCrawlRepository(settings.table_name, settings.region),
+        inventory=DynamoInventoryRepository(settings.table_name, settings.region, cursors),
+        crawls=DynamoCrawlRepository(settings.table_name, settings.region, cursors),
         schedules=EventBridgeCrawlScheduler(
             settings.schedule_group_name,
             settings.state_machine_arn,
@@ -36,7 +39,7 @@ def services() -> Services:
         ),
         retention=timedelta(days=settings.retention_days),
         vault=default_vault(),
-        audit=DynamoAuditRepository(settings.table_name, settings.region),
+        audit=DynamoAuditRepository(settings.table_name, settings.region, cursors),
         credential_warn_after=timedelta(days=settings.credential_warn_days),
         credential_rotate_after=timedelta(days=settings.credential_rotate_days),
     )

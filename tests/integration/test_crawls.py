@@ -359,7 +359,10 @@ def test_a_failing_service_makes_a_partial_crawl_that_keeps_its_items_and_marks_
     assert ("us-east-1", "aws.ec2.instance", "UnauthorizedOperation") in denied
     assert len(denied) == 17  # one per region, instances only
 
-    assert len(count_of(api, account["id"], type="aws.ec2.instance")) == 5  # kept, not wiped
+    kept = count_of(api, account["id"], type="aws.ec2.instance")
+    assert len(kept) == 5  # kept, not wiped, and shown as last seen
+    assert all(item["stale"] and item["last_success_at"] for item in kept)
+    assert not any(item["stale"] for item in count_of(api, account["id"], type="aws.ec2.volume"))
     status, health = api("GET", f"/v1/accounts/{account['id']}/health")
     assert status == 200
     assert health["state"] == "degraded"

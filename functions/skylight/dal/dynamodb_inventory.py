@@ -190,7 +190,8 @@ class DynamoInventoryRepository:
         next_cursor = None
         if len(items) == limit and results.last_evaluated_key:
             next_cursor = self._cursors.encode(listing, items[-1].sk)
-        return ResourcePage([_to_resource(item) for item in items], next_cursor)
+        segments = [item.sk.split("#", 3)[2] for item in items]  # RES#<type>#<segment>#<id>
+        return ResourcePage([_to_resource(item) for item in items], next_cursor, segments)
 
     def summary(self, tenant_id: str, account_id: str) -> InventorySummary | None:
         item = _get(SummaryItem, tenant_pk(tenant_id), SUMMARY_PREFIX + account_id)

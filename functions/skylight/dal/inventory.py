@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -13,6 +13,8 @@ from skylight.models.inventory import Crawl, InventorySummary, RegionProgress, R
 class ResourcePage:
     items: list[Resource]
     next_cursor: str | None
+    # The segment (region, or `global`) each item was listed under, in the same order.
+    segments: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from skylight.dal.inventory import ResourcePage
 from skylight.logic.accounts import all_accounts, attention, get_account
 from skylight.logic.services import Services
 from skylight.models.domain import Account, AccountStatus, Caller
-from skylight.models.inventory import Crawl, CrawlStatus, InventorySummary
+from skylight.models.inventory import Crawl, CrawlStatus, InventorySummary, ListedResource, segment_key
 
 logger = Logger(child=True)
+
+
+@dataclass(frozen=True)
+class InventoryPage:
+    items: list[ListedResource]
+    next_cursor: str | None
+
 
 # Provider error codes that mean "not allowed" rather than "broken": shown as permission gaps.
 PERMISSION_ERROR_MARKERS = ("AccessDenied", "Unauthorized", "Forbidden", "AuthorizationError")
@@ -26,10 +33,24 @@ def list_inventory(
     region: str | None,
     limit: int,
     cursor: str | None,
-) -> ResourcePage:
-    """A page of the account's resources; readable while the account is retained after a disconnect."""
+) -> InventoryPage:
+    """A page of the account's resources, each saying whether it is stale (its listing failed since)
+    and when it was last listed; readable while the account is retained after a disconnect."""
     get_account(services, caller, account_id)
-    return services.inventory.page(caller.tenant_id, account_id, resource_type, region, limit, cursor)
+    page = services.inventory.page(caller.tenant_id, account_id, resource_type, region, limit, cursor)
+    summary = services.inventory.summary(caller.tenant_id, account_id)
+    segments = summary.segments if summary else {}
+    listed = []
+    for resource, segment_name in zip(page.items, page.segments, strict=True):
+        segment = segments.get(segment_key(segment_name, resource.type))
+        listed.append(
+            ListedResource(
+                **resource.model_dump(),
+                stale=bool(segment and segment.stale),
+                last_success_at=segment.last_success_at if segment else None,
+            )
+        )
+    return InventoryPage(listed, page.next_cursor)
 
 
 def inventory_summary(summary: InventorySummary | None) -> dict[str, Any]:

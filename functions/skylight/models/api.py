@@ -365,6 +365,8 @@ class ResourceOut(BaseModel):
     name: str | None
     attributes: dict[str, Any]
     tags: dict[str, str]
+    stale: bool = Field(description="Its (region, type) failed to list since: shown as last seen")
+    last_success_at: datetime | None = Field(description="When its (region, type) last listed")
 
 
 class ResourceListOut(BaseModel):

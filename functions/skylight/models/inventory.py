@@ -27,6 +27,13 @@ class Resource(BaseModel):
         return hashlib.blake2b(document.encode(), digest_size=12).hexdigest()
 
 
+class ListedResource(Resource):
+    """A stored resource as shown: whether its last listing failed since, and when it was listed."""
+
+    stale: bool = Field(False, description="Its (region, type) failed to list since; kept as last seen")
+    last_success_at: datetime | None = Field(None, description="When its (region, type) last listed")
+
+
 class CrawlStatus(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"

@@ -42,9 +42,9 @@ class SkylightStack(cdk.Stack):
         )
 
         self.key = key = PlatformKey(self, "Encryption")
-        self.vault = vault = SecretVault(self, "Vault")
         self.cursor_key = cursor_key = CursorKey(self, "CursorKey")
         self.data = data = AccountTable(self, "Data", key=key.key)
+        self.vault = vault = SecretVault(self, "Vault", table_key=key.key)
         self.schedules = schedules = CrawlSchedules(self, "Schedules")
         self.layer = layer = DependencyLayer(self, "Dependencies", runtime=RUNTIME, architecture=ARCHITECTURE)
 

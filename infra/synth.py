@@ -89,7 +89,9 @@ def resource_logical_ids(bundling: bool = False) -> dict[str, str]:
     elements: dict[str, Construct] = {
         "Key": stack.key.key,
         "VaultKey": stack.vault.key,
+        "CursorKey": stack.cursor_key.key,
         "Table": stack.data.table,
+        "SecretsTable": stack.vault.table,
         "ScheduleGroup": stack.schedules.group,
         "DependencyLayer": stack.layer.layer,
         "ApiFunction": stack.functions.api,

@@ -27,12 +27,19 @@ class Settings:
     onboarding_template_url: str
     #: The vault's KMS key (id, ARN or alias) that wraps every secret's data key.
     vault_key_id: str = "alias/skylight-vault"
+    #: The table of sealed secrets (no point-in-time recovery, so a destroyed secret stays destroyed);
+    #: empty: the main table (local runs and tests that store no secret).
+    secrets_table_name: str = ""
     #: The KMS HMAC key (id, ARN or alias) whose MAC of a fixed label signs pagination cursors; only
     #: the API function has it (and may use it), the others never issue or read a cursor.
     cursor_key_id: str = ""
     #: Stored credentials older than this get a warning, older than `credential_rotate_days` "rotate now".
     credential_warn_days: int = 60
     credential_rotate_days: int = 90
+
+    @property
+    def secret_table(self) -> str:
+        return self.secrets_table_name or self.table_name
 
     @property
     def platform_account_id(self) -> str:
@@ -60,6 +67,7 @@ def get_settings() -> Settings:
         retention_days=int(env.get("RETENTION_DAYS", "30")),
         onboarding_template_url=env.get("ONBOARDING_TEMPLATE_URL", ""),
         vault_key_id=env.get("VAULT_KEY_ID", "alias/skylight-vault"),
+        secrets_table_name=env.get("SECRETS_TABLE_NAME", ""),
         cursor_key_id=env.get("CURSOR_KEY_ID", ""),
         credential_warn_days=int(env.get("CREDENTIAL_WARN_DAYS", "60")),
         credential_rotate_days=int(env.get("CREDENTIAL_ROTATE_DAYS", "90")),

@@ -17,6 +17,43 @@ SORT_KEY = "sk"
 TTL_ATTRIBUTE = "ttl"
 
 
+def key_value_table(
+    scope: Construct,
+    construct_id: str,
+    *,
+    key: kms.IKey,
+    point_in_time_recovery: bool,
+    **options: object,
+) -> dynamodb.TableV2:
+    """A `pk`/`sk` table, on demand, encrypted with `key`, kept when the stack goes (tenants' data)."""
+    return dynamodb.TableV2(
+        scope,
+        construct_id,
+        partition_key=dynamodb.Attribute(name=PARTITION_KEY, type=dynamodb.AttributeType.STRING),
+        sort_key=dynamodb.Attribute(name=SORT_KEY, type=dynamodb.AttributeType.STRING),
+        billing=dynamodb.Billing.on_demand(),
+        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+            point_in_time_recovery_enabled=point_in_time_recovery
+        ),
+        encryption=dynamodb.TableEncryptionV2.customer_managed_key(key),
+        removal_policy=cdk.RemovalPolicy.RETAIN,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def grant_read_write_items(table: dynamodb.ITableV2, function: lambda_.IFunction) -> None:
+    """Let `function` read and write the table's items (and use its key for that, nothing more)."""
+    table.grant_read_write_data(function)
+    assert function.role is not None
+    for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
+        nag.wildcard_action(
+            function.role,
+            action,
+            "Added by a table's read/write grant: DynamoDB encrypts items with the table's "
+            "customer-managed key on the caller's behalf; the statement names that one key only.",
+        )
+
+
 class AccountTable(Construct):
     """DynamoDB table (TableV2): on demand, point-in-time recovery, customer-managed encryption.
 
@@ -27,20 +64,13 @@ class AccountTable(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
         self._key = key
-        self.table = dynamodb.TableV2(
+        self.table = key_value_table(
             self,
             "Table",
-            partition_key=dynamodb.Attribute(name=PARTITION_KEY, type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name=SORT_KEY, type=dynamodb.AttributeType.STRING),
-            billing=dynamodb.Billing.on_demand(),
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            encryption=dynamodb.TableEncryptionV2.customer_managed_key(key),
+            key=key,
+            point_in_time_recovery=True,
             time_to_live_attribute=TTL_ATTRIBUTE,
             dynamo_stream=dynamodb.StreamViewType.KEYS_ONLY,
-            # Tenants' connections live here: never let a stack deletion take them along.
-            removal_policy=cdk.RemovalPolicy.RETAIN,
         )
 
     def on_aged_out_accounts(self, function: lambda_.IFunction) -> None:

@@ -13,6 +13,7 @@ from constructs import Construct
 
 from infra import nag
 from infra.config import FUNCTIONS_DIR
+from infra.constructs.data import grant_read_write_items
 from infra.constructs.encryption import PlatformKey
 
 # The newest Python runtime this aws-cdk-lib knows (cdk-nag L1 insists on it); the layer follows it.
@@ -136,15 +137,7 @@ class SkylightFunctions(Construct):
     def grant_table_access(self, table: dynamodb.ITableV2) -> None:
         """Every function reads and writes items of the one table (and nothing else)."""
         for writer in self.all:
-            table.grant_read_write_data(writer)
-            assert writer.role is not None
-            for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
-                nag.wildcard_action(
-                    writer.role,
-                    action,
-                    "Added by the table's read/write grant: DynamoDB encrypts items with the table's "
-                    "customer-managed key on the caller's behalf; the statement names that one key only.",
-                )
+            grant_read_write_items(table, writer)
 
     def _function(self, spec: FunctionSpec) -> lambda_.Function:
         log_group = self._key.log_group(self, f"{spec.construct_id}Logs")

@@ -61,3 +61,41 @@ def test_functions_that_use_the_vault_know_its_key(view):
         assert variables["VAULT_KEY_ID"] == {"Fn::GetAtt": [view.ids["VaultKey"], "Arn"]}
         assert variables["CREDENTIAL_WARN_DAYS"] == "60"
         assert variables["CREDENTIAL_ROTATE_DAYS"] == "90"
+
+
+def _table_statements(view, function_name):
+    table = {"Fn::GetAtt": [view.ids["SecretsTable"], "Arn"]}
+    found = []
+    for statement in view.identity_statements(view.role_of(function_name)):
+        resources = (
+            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        )
+        if table in resources:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            found += actions
+    return set(found)
+
+
+def test_secrets_live_in_a_table_that_no_backup_outlives(view):
+    (secrets,) = view.properties("SecretsTable")["Replicas"]
+    (main,) = view.properties("Table")["Replicas"]
+    assert view.ids["SecretsTable"] != view.ids["Table"]
+    # Crypto-shredding: a destroyed secret must not come back from a point-in-time restore.
+    assert secrets["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": False}
+    assert main["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert secrets["SSESpecification"]["KMSMasterKeyId"] == {"Fn::GetAtt": [view.ids["Key"], "Arn"]}
+    assert view.resources[view.ids["SecretsTable"]]["DeletionPolicy"] == "Retain"
+
+
+def test_only_the_api_writes_secrets_and_only_openers_read_them(view):
+    api = _table_statements(view, "ApiFunction")
+    assert {"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetItem"} <= api
+    for name in OPENERS[1:]:
+        actions = _table_statements(view, name)
+        assert "dynamodb:GetItem" in actions
+        assert not actions & {"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"}
+    for name in ("BeginFunction", "FinishFunction", "PurgeFunction"):
+        assert _table_statements(view, name) == set()
+    for name in OPENERS:
+        variables = view.properties(name)["Environment"]["Variables"]
+        assert variables["SECRETS_TABLE_NAME"] == {"Ref": view.ids["SecretsTable"]}

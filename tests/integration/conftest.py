@@ -19,6 +19,7 @@ from skylight.vault import default_vault
 from tests.support import PLATFORM_PRINCIPAL_ARN, LambdaContext, api_event
 
 TABLE = "skylight-test"
+SECRETS_TABLE = "skylight-test-secrets"
 SCHEDULE_GROUP = "skylight-test-schedules"
 # One session for the fixtures' own clients: it keeps the service models loaded across tests.
 SESSION = boto3.Session(region_name="us-east-1")
@@ -82,6 +83,16 @@ def create_cursor_key() -> str:
     return str(metadata["Arn"])
 
 
+def stored_items() -> list[dict[str, Any]]:
+    """Every item Skylight stored: the main table's and the secrets table's."""
+    dynamodb = SESSION.client("dynamodb")
+    items: list[dict[str, Any]] = []
+    for table in (TABLE, SECRETS_TABLE):
+        for page in dynamodb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
+            items += page["Items"]
+    return items
+
+
 def reset_caches() -> None:
     """Forget everything a container keeps: the next call behaves like the first in a new container."""
     dependencies.services.cache_clear()
@@ -98,6 +109,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     reset_caches()
     with mock_aws():
         create_table()
+        # Sealed secrets in a table of their own, as deployed.
+        create_table(SECRETS_TABLE)
+        monkeypatch.setenv("SECRETS_TABLE_NAME", SECRETS_TABLE)
         create_platform_principal()
         SESSION.client("scheduler").create_schedule_group(Name=SCHEDULE_GROUP)
         create_state_machine()

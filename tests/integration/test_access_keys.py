@@ -2,13 +2,21 @@
 
 import json
 
-import boto3
 import pytest
 
+from skylight.config import get_settings
 from skylight.logic.tenants import tenant_context
-from tests.integration.conftest import TABLE, aws_provider, stored_account
+from skylight.models.domain import Access
+from skylight.providers.aws.gateway import Boto3AwsGateway
+from skylight.providers.aws.provider import AwsProvider
+from skylight.providers.base import TenantContext
+from tests.faults import CallLog
+from tests.integration.conftest import aws_provider, stored_account, stored_items
+from tests.integration.test_round_trips import CallRecorder
+from tests.integration.test_unusual_provider_answers import use_gateway_hooks
 from tests.support import (
     CUSTOMER_ACCOUNT,
+    PLATFORM_PRINCIPAL_ARN,
     access_key_body,
     account_of,
     allow,
@@ -20,7 +28,7 @@ KEY_STEPS = ["parse_credentials", "verify_identity", "not_root_user", "key_age",
 
 
 def table_items():
-    return boto3.client("dynamodb", region_name="us-east-1").scan(TableName=TABLE)["Items"]
+    return stored_items()
 
 
 def test_an_access_key_connects_and_only_its_id_is_shown(api, key_account):
@@ -117,6 +125,44 @@ def test_root_user_keys_are_refused(api):
     assert api("GET", "/v1/accounts")[1]["items"] == []
 
 
+def test_a_root_key_is_used_for_get_caller_identity_only(api):
+    # Each call made with a root key may set off the customer's root-activity alarms.
+    key = create_root_key(CUSTOMER_ACCOUNT)
+    calls = CallLog()
+    use_gateway_hooks(calls.hooks())
+    status, response = api("POST", "/v1/accounts", access_key_body(key))
+    assert (status, response["error"]["code"]) == (422, "root_credentials")
+    assert [(c.service, c.operation) for c in calls.calls] == [("sts", "GetCallerIdentity")]
+    # The log says truthfully that nothing after the refusal ran.
+    steps = {s["name"]: s["outcome"] for s in response["error"]["steps"]}
+    assert (steps["key_age"], steps["read_permissions"]) == ("skipped", "skipped")
+
+
+def test_a_key_aws_refuses_is_used_for_get_caller_identity_only(api):
+    key = create_user_key(CUSTOMER_ACCOUNT, "skylight-reader")
+    calls = CallLog()
+    use_gateway_hooks(calls.hooks())
+    status, response = api("POST", "/v1/accounts", access_key_body(key, secret="w" * 40))
+    assert (status, response["error"]["code"]) == (422, "invalid_credentials")
+    assert [c.operation for c in calls.calls] == ["GetCallerIdentity"]
+
+
+def test_a_key_is_checked_in_two_sequential_round_trips(aws):
+    key = create_user_key(CUSTOMER_ACCOUNT, "skylight-reader")
+    recorder = CallRecorder()
+    gateway = Boto3AwsGateway(PLATFORM_PRINCIPAL_ARN, get_settings().region, event_hooks=recorder.hooks())
+    provider = AwsProvider(gateway=gateway, platform_principal_arn=PLATFORM_PRINCIPAL_ARN)
+    credentials = provider.parse_credentials(access_key_body(key)["credentials"])
+
+    report = provider.validate(credentials, Access.READ_ONLY, TenantContext("tenant-a", "unused-for-keys"))
+
+    assert report.connected
+    operations = [name for name, _, _ in recorder.calls]
+    assert operations.count("GetCallerIdentity") == 1 and "ListAccessKeys" in operations
+    assert len(operations) == 1 + 1 + 9  # identity, then the key's age and nine reads
+    assert recorder.sequential_depth() == 2
+
+
 def test_a_key_without_read_permissions_is_permission_denied(api):
     key = create_user_key(CUSTOMER_ACCOUNT, "no-reads", policy=allow("iam:ListAccessKeys"))
     status, response = api("POST", "/v1/accounts", access_key_body(key))
@@ -171,3 +217,21 @@ def test_the_same_key_cannot_be_connected_twice(api, key_account):
         "already_connected",
         account["id"],
     )
+
+
+def test_the_sealed_key_lives_in_the_secrets_table_only(api, key_account):
+    """The secrets table keeps no point-in-time backup: a destroyed secret cannot come back from one."""
+    import boto3
+
+    from tests.integration.conftest import SECRETS_TABLE, TABLE
+
+    account, _ = key_account
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+    sealed = f"SECRET#{account['id']}"
+    in_main = [i["sk"]["S"] for i in dynamodb.scan(TableName=TABLE)["Items"]]
+    in_secrets = [i["sk"]["S"] for i in dynamodb.scan(TableName=SECRETS_TABLE)["Items"]]
+    assert sealed in in_secrets and sealed not in in_main
+    assert all(sort_key.startswith("SECRET#") for sort_key in in_secrets)
+
+    assert api("DELETE", f"/v1/accounts/{account['id']}")[0] == 200
+    assert dynamodb.scan(TableName=SECRETS_TABLE)["Items"] == []

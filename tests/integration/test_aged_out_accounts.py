@@ -3,7 +3,7 @@
 import boto3
 
 from skylight.handlers.events.aged_out import purge_aged_out_accounts
-from tests.integration.conftest import TABLE
+from tests.integration.conftest import TABLE, stored_items
 from tests.integration.crawling import run_crawl
 from tests.support import LambdaContext
 
@@ -20,8 +20,7 @@ def stream_record(tenant, account_id, principal="dynamodb.amazonaws.com", event=
 
 
 def items_about(account_id):
-    table = boto3.client("dynamodb", region_name="us-east-1")
-    items = table.scan(TableName=TABLE)["Items"]
+    items = stored_items()
     return [item for item in items if account_id in item["pk"]["S"] + item["sk"]["S"]]
 
 

@@ -4,7 +4,7 @@ import json
 
 import boto3
 
-from tests.integration.conftest import connect_body, external_id_of
+from tests.integration.conftest import connect_body, external_id_of, stored_items
 from tests.support import (
     CUSTOMER_ACCOUNT,
     PLATFORM_PRINCIPAL_ARN,
@@ -180,7 +180,7 @@ def test_no_temporary_credentials_are_stored_or_returned(api):
     role = create_customer_role(CUSTOMER_ACCOUNT, "Skylight", trust_policy(external_id=external_id_of(api)))
     status, account = api("POST", "/v1/accounts", connect_body(role.arn))
     assert status == 201
-    items = boto3.client("dynamodb", region_name="us-east-1").scan(TableName="skylight-test")["Items"]
+    items = stored_items()
     stored = json.dumps(items) + json.dumps(account)
     for marker in ("ASIA", "SessionToken", "SecretAccessKey", "secret_access_key", "session_token"):
         assert marker not in stored

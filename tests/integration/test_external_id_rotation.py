@@ -3,7 +3,13 @@
 from skylight.handlers import dependencies
 from skylight.logic.tenants import tenant_context
 from tests.integration.conftest import aws_provider, connect_body, external_id_of, stored_account
-from tests.support import CUSTOMER_ACCOUNT, create_customer_role, set_trust_policy, trust_policy
+from tests.support import (
+    CUSTOMER_ACCOUNT,
+    account_client,
+    create_customer_role,
+    set_trust_policy,
+    trust_policy,
+)
 
 ROTATE = "/v1/onboarding/aws/external-id/rotate"
 COMPLETE = "/v1/onboarding/aws/external-id/complete"
@@ -129,3 +135,40 @@ def test_completion_retests_every_account_still_on_the_old_id(api):
     set_trust_policy(roles[2], trusting(new_id))
     assert api("POST", COMPLETE)[0] == 200
     assert [api("GET", f"/v1/accounts/{i}")[1]["external_id_generation"] for i in ids] == [2, 2, 2]
+
+
+def lose_permissions(role):
+    account_client("iam", role.account_id).delete_role_policy(RoleName=role.name, PolicyName="skylight")
+
+
+def test_a_failing_account_still_on_the_old_id_holds_completion_up(api, connected):
+    # Failing for another reason (its permissions were removed), but its role still lets the platform
+    # in with the old ID only: retiring that ID would cut it off for good, fixed permissions or not.
+    account, role = connected
+    lose_permissions(role)
+    api("POST", ROTATE)
+    status, result = api("POST", f"/v1/accounts/{account['id']}/test")
+    assert (result["result"], result["account"]["status"]) == ("permission_denied", "failing")
+    assert result["account"]["external_id_generation"] == 1
+
+    status, body = api("POST", COMPLETE)
+    assert (status, body["error"]["code"]) == (409, "external_id_in_use")
+    assert body["error"]["accounts"] == [{"id": account["id"], "name": account["name"]}]
+
+    status, done = api("POST", COMPLETE, query={"force": "true"})
+    assert status == 200
+    assert done["cut_off_accounts"] == [{"id": account["id"], "name": account["name"]}]
+
+
+def test_a_failing_account_that_accepts_the_new_id_does_not_hold_completion_up(api, connected):
+    # AssumeRole with the new ID worked; only the permission checks after it failed.
+    account, role = connected
+    old_id = external_id_of(api)
+    new_id = api("POST", ROTATE)[1]["external_id"]
+    lose_permissions(role)
+    set_trust_policy(role, trusting(new_id, old_id))
+
+    status, done = api("POST", COMPLETE)
+    assert (status, done["cut_off_accounts"]) == (200, [])
+    stored = api("GET", f"/v1/accounts/{account['id']}")[1]
+    assert (stored["status"], stored["external_id_generation"]) == ("failing", 2)

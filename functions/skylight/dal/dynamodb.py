@@ -73,6 +73,9 @@ class TenantItem(_Item):
 class SecretItem(_Item):
     """One sealed secret: ciphertext, the KMS-wrapped data key, key id and nonce. No plaintext, ever."""
 
+    class Meta:  # its own: PynamoDB shares a parent's Meta, and secrets live in a table of their own
+        table_name = "skylight-secrets"
+
     purpose = UnicodeAttribute()
     secret_version = NumberAttribute()
     algorithm = UnicodeAttribute()
@@ -124,12 +127,18 @@ class AccountItem(_Item):
     version = VersionAttribute()
 
 
-_MODELS: tuple[type[_Item], ...] = (TenantItem, ConnectionGuardItem, AccountItem, SecretItem, AuditItem)
+_MODELS: tuple[type[_Item], ...] = (TenantItem, ConnectionGuardItem, AccountItem, AuditItem)
 
 
 def bind_table(table_name: str, region: str) -> None:
-    """Point every item model at the deployment's table (read from settings at start-up)."""
+    """Point every item model but sealed secrets at the deployment's table (from settings at start-up)."""
     bind_models(_MODELS, table_name, region)
+
+
+def bind_secret_table(table_name: str, region: str, secrets_table_name: str | None) -> None:
+    """Sealed secrets live in a table of their own, without point-in-time recovery (a destroyed secret
+    must not come back from a restore); none named: the main table (local runs, tests)."""
+    bind_models((SecretItem,), secrets_table_name or table_name, region)
 
 
 class DynamoTenantRepository:
@@ -182,8 +191,15 @@ def _to_tenant(tenant_id: str, item: TenantItem) -> Tenant:
 
 
 class DynamoAccountRepository:
-    def __init__(self, table_name: str, region: str, cursors: CursorSigner | None = None) -> None:
+    def __init__(
+        self,
+        table_name: str,
+        region: str,
+        cursors: CursorSigner | None = None,
+        secrets_table_name: str | None = None,
+    ) -> None:
         bind_table(table_name, region)
+        bind_secret_table(table_name, region, secrets_table_name)
         self._connection = shared_connection(region)
         self._cursors = cursors or default_signer()
 
@@ -285,8 +301,8 @@ class DynamoAccountRepository:
 
 
 class DynamoSecretRepository:
-    def __init__(self, table_name: str, region: str) -> None:
-        bind_table(table_name, region)
+    def __init__(self, table_name: str, region: str, secrets_table_name: str | None = None) -> None:
+        bind_secret_table(table_name, region, secrets_table_name)
 
     def get(self, tenant_id: str, account_id: str) -> SealedSecret | None:
         item = _get(SecretItem, tenant_pk(tenant_id), SECRET_PREFIX + account_id)

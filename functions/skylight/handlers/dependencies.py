@@ -27,7 +27,9 @@ def services() -> Services:
     cursors = default_signer()
     return Services(
         tenants=DynamoTenantRepository(settings.table_name, settings.region),
-        accounts=DynamoAccountRepository(settings.table_name, settings.region, cursors),
+        accounts=DynamoAccountRepository(
+            settings.table_name, settings.region, cursors, settings.secret_table
+        ),
         workflow=StepFunctionsWorkflowStarter(settings.state_machine_arn, settings.region),
         inventory=DynamoInventoryRepository(settings.table_name, settings.region, cursors),
         crawls=DynamoCrawlRepository(settings.table_name, settings.region, cursors),

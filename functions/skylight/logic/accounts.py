@@ -498,12 +498,15 @@ def _validation_fields(report: ValidationReport, now: datetime) -> dict[str, Any
         "last_validated_at": now,
         "last_validation_result": report.result,
     }
+    if report.external_id_generation is not None:
+        # The role let the platform in with this External ID, even if later checks failed: an External
+        # ID rotation must know which ID each account still needs, working or not.
+        fields["external_id_generation"] = report.external_id_generation
     if report.connected:
         fields.update(
             provider_account_id=report.provider_account_id,
             identity_arn=report.identity_arn,
             permissions=report.permissions,
-            external_id_generation=report.external_id_generation,
         )
     return fields
 

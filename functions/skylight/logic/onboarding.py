@@ -73,19 +73,21 @@ def complete_external_id_rotation(
     """Retire the previous External ID once no account works only with it (or when forced).
 
     Accounts not yet seen on the new ID are tested again first: a role whose trust policy was
-    updated moves now, without waiting for its next scheduled validation.
+    updated moves now, without waiting for its next scheduled validation. Every account still on
+    the previous ID holds completion up, whatever its status: a failing one (permissions lost, say)
+    would otherwise be cut off without a word, and fixing its permissions would no longer be enough.
     """
     with recorded(services, caller, "external_id.complete") as audit:
         tenant = tenant_of(services, caller.tenant_id)
         if not tenant.rotating:
             raise NoExternalIdRotation("no External ID rotation is under way")
         _retest(services, caller, _on_previous(services, tenant))
-        blocking = [a for a in _on_previous(services, tenant) if a.status is AccountStatus.CONNECTED]
+        blocking = _on_previous(services, tenant)
         audit.details = {"forced": force, "accounts_on_previous": [a.id for a in blocking]}
         if blocking and not force:
             raise ExternalIdInUse(
-                "these accounts still work only with the previous External ID: add the new one to their "
-                "trust policies, or complete with force=true to cut them off",
+                "these accounts were last let in only with the previous External ID: add the new one to "
+                "their trust policies (or disconnect them), or complete with force=true to cut them off",
                 accounts=[_ref(a) for a in blocking],
             )
         completed = tenant.model_copy(update={"previous_external_id": None, "rotation_started_at": None})
@@ -114,7 +116,8 @@ def _retest(services: Services, caller: Caller, accounts: list[Account]) -> None
 
 
 def _on_previous(services: Services, tenant: Tenant) -> list[Account]:
-    """Role accounts last seen working with an older External ID (disconnected ones don't count)."""
+    """Role accounts last let in with an older External ID, whether their other checks passed or not
+    (disconnected ones don't count)."""
     return [
         account
         for account in all_accounts(services, tenant.tenant_id)

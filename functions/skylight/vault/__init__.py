@@ -17,5 +17,5 @@ def default_vault() -> Vault:
     settings = get_settings()
     return Vault(
         KmsDataKeys(settings.vault_key_id, settings.region),
-        DynamoSecretRepository(settings.table_name, settings.region),
+        DynamoSecretRepository(settings.table_name, settings.region, settings.secret_table),
     )

@@ -7,11 +7,16 @@ from typing import Protocol
 
 
 class DataKeyError(Exception):
-    """KMS refused or failed; carries KMS's error code only (never key material)."""
+    """KMS refused or failed; carries KMS's error code only (never key material).
 
-    def __init__(self, code: str) -> None:
+    `retryable`: KMS was throttled or unavailable, or the network did not answer; trying again
+    shortly may work, and nothing is wrong with the key or the secret.
+    """
+
+    def __init__(self, code: str, retryable: bool = False) -> None:
         super().__init__(code)
         self.code = code
+        self.retryable = retryable
 
 
 @dataclass

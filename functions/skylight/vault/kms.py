@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as NetworkError
 
 from skylight.gateways.sessions import shared_client
 from skylight.vault.keys import DataKey, DataKeyError
+
+# KMS is busy or down: the same call may work shortly (any 5xx answer counts too).
+RETRYABLE_CODES = frozenset(
+    {"ThrottlingException", "KMSInternalException", "KeyUnavailableException", "DependencyTimeoutException"}
+)
+# Two retries (at most ~3 s of backoff on throttling), then the caller answers retry_later well
+# within the API's time limit: botocore's defaults back off for up to 15 s and wait 60 s to connect.
+_CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=3, read_timeout=5
+)
 
 
 class KmsDataKeys:
@@ -22,7 +34,7 @@ class KmsDataKeys:
     def client(self) -> Any:
         # Created on first use: functions that never touch the vault pay nothing for it.
         if self._client is None:
-            self._client = shared_client("kms", region_name=self._region)
+            self._client = shared_client("kms", region_name=self._region, config=_CLIENT_CONFIG)
         return self._client
 
     def generate(self, context: dict[str, str]) -> DataKey:
@@ -43,6 +55,10 @@ def _call(operation: Any, **arguments: Any) -> Any:
     try:
         return operation(**arguments)
     except ClientError as error:
-        raise DataKeyError(str(error.response.get("Error", {}).get("Code", "Unknown"))) from None
+        code = str(error.response.get("Error", {}).get("Code", "Unknown"))
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        raise DataKeyError(code, retryable=code in RETRYABLE_CODES or status >= 500) from None
+    except (NetworkError, HTTPClientError) as error:
+        raise DataKeyError(type(error).__name__, retryable=True) from None
     except BotoCoreError as error:
         raise DataKeyError(type(error).__name__) from None

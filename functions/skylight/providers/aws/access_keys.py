@@ -1,10 +1,11 @@
-"""Long-term access keys: their shape, and their validation in one round trip.
+"""Long-term access keys: their shape, and their validation in two round trips.
 
 Some tenants cannot use cross-account roles (GovCloud/China set-ups, strict reviews, quick trials)
 and hand over an IAM user's access key instead. The key is checked with the calls the crawler would
-make: GetCallerIdentity (which account, which identity; root keys are refused), the key's own
-creation date (for age warnings), and the same harmless permission probes as a role. All of them
-go out at once. No SDK call happens here: every call goes through `AwsGateway`.
+make. Round 1: GetCallerIdentity (which account, which identity), alone, so that a root user's key
+(refused) or a key AWS does not know is used for nothing else. Round 2, at once: the key's own
+creation date (for age warnings) and the same harmless permission probes as a role. No SDK call
+happens here: every call goes through `AwsGateway`.
 """
 
 from __future__ import annotations
@@ -109,19 +110,22 @@ def validate_access_key(gateway: AwsGateway, key: AccessKey, access: Access) -> 
     log = StepLog(planned_steps(access))
     log.record(STEP_PARSE, StepOutcome.PASSED, f"access key {key.access_key_id} in partition {key.partition}")
     probes = probes_for(access)
+    # Every client now, so that round 2 starts the moment round 1 ends.
     customer = gateway.customer_account(
         key.credentials(), key.partition, ["sts", "iam", *(p.client for p in probes)]
     )
-    with ThreadPoolExecutor(max_workers=len(probes) + 2) as pool:
-        identity_f = pool.submit(timed, customer.caller_identity)
-        created_f = pool.submit(timed, lambda: customer.access_key_created(key.access_key_id))
-        probe_fs = [pool.submit(run_probe, customer, probe) for probe in probes]
-        identity, created, checks = identity_f.result(), created_f.result(), [f.result() for f in probe_fs]
-
+    identity = timed(customer.caller_identity)
+    # Nothing else is sent with a key AWS refused or with the root user's key: each call made with a
+    # root key would set off the customer's root-activity alarms.
     if identity.value is None:
         return _identity_failed(log, identity)
     if identity.value.arn.endswith(":root"):
         return _root_refused(log, identity)
+    with ThreadPoolExecutor(max_workers=len(probes) + 1) as pool:
+        created_f = pool.submit(timed, lambda: customer.access_key_created(key.access_key_id))
+        probe_fs = [pool.submit(run_probe, customer, probe) for probe in probes]
+        created, checks = created_f.result(), [f.result() for f in probe_fs]
+
     log.record(
         STEP_IDENTITY,
         StepOutcome.PASSED,

@@ -22,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from skylight.models.inventory import GLOBAL_SEGMENT, ListingError, Resource, TypeListing
 from skylight.providers.aws.gateway import (
+    CRAWL_ATTEMPTS,
     HOME_REGIONS,
     THROTTLING_CODES,
     AwsGateway,
@@ -64,6 +65,7 @@ DEFAULT_BUDGET = Budget(rate=5, burst=20)
 # Tags of the types whose listings carry none come from the Resource Groups Tagging API.
 TAGGING = "resourcegroupstaggingapi"
 TAGGING_PAGE = 100  # GetResources' most
+TAGGING_SERVICE = "tag"  # how its errors are named: its IAM prefix, as in permission gaps
 
 
 class TokenBucket:
@@ -142,14 +144,18 @@ class _CallAccounting:
         def before_call(**_: Any) -> None:
             spend()  # the first attempt of every call spends from the budget...
 
-        def needs_retry(response: Any = None, caught_exception: Any = None, **_: Any) -> None:
-            # ...and so does every retry: botocore retries throttles, 5xx answers and network errors
-            # (when attempts run out this counts one call too many, which errs on the polite side).
+        def needs_retry(
+            response: Any = None, caught_exception: Any = None, attempts: int = 0, **_: Any
+        ) -> None:
+            # ...and so does every retry: botocore retries throttles, 5xx answers and network errors,
+            # until the attempts run out (its retry quota may stop it sooner: then one call too many
+            # is counted, which errs on the polite side).
             code = _error_code(response[1]) if response is not None else None
             if code in THROTTLING_CODES:
                 self._meter().throttled()
             status = response[0].status_code if response is not None else 0
-            if caught_exception is not None or code in THROTTLING_CODES or status >= 500:
+            retried = caught_exception is not None or code in THROTTLING_CODES or status >= 500
+            if retried and attempts < CRAWL_ATTEMPTS:
                 spend()
 
         def after_call(parsed: Any = None, **_: Any) -> None:
@@ -173,6 +179,14 @@ def _error_code(parsed: Any) -> str | None:
         if isinstance(error, dict):
             return str(error.get("Code"))
     return None
+
+
+class TagsUnavailable(Exception):
+    """The tagging API refused or failed: the listing is incomplete, and says the tagging API did it."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class _Tags:
@@ -201,9 +215,11 @@ class _Tags:
                     TAGGING_PAGE,
                     ResourceTypeFilters=self._type_filters,
                 )
-                self._by_region[region] = {
-                    item["ResourceARN"]: tags_of(item.get("Tags")) for item in mappings
-                }
+                try:
+                    tags = {item["ResourceARN"]: tags_of(item.get("Tags")) for item in mappings}
+                except (ClientError, BotoCoreError) as failure:
+                    raise TagsUnavailable(failure) from failure
+                self._by_region[region] = tags
             return self._by_region[region]
 
     def apply(self, resources: list[Resource]) -> list[Resource]:
@@ -338,11 +354,13 @@ class RegionCrawler:
             resources = [module.transform(raw, location) for raw in module.fetch(client)]
             if module.type.tags_from and tags is not None:
                 resources = tags.apply(resources)
-        except (ClientError, BotoCoreError, KeyError, TypeError, ValueError) as failure:
-            code, message = _describe(failure)
+        except (ClientError, BotoCoreError, KeyError, TypeError, ValueError, TagsUnavailable) as failure:
+            # A tagging failure is the tagging API's (IAM prefix `tag`), not the listed service's.
+            service = TAGGING_SERVICE if isinstance(failure, TagsUnavailable) else module.type.service
+            code, message = _describe(failure.error if isinstance(failure, TagsUnavailable) else failure)
             error = ListingError(
                 region=region,
-                service=module.type.service,
+                service=service,
                 type=module.type.name,
                 code=code,
                 message=message,

@@ -120,8 +120,11 @@ class AwsGateway(Protocol):
         ...
 
 
+# Attempts in all, the first included (botocore's `max_attempts` would count retries only).
+CALL_ATTEMPTS = 3
+CRAWL_ATTEMPTS = 5
 _CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 2},
+    retries={"mode": "standard", "total_max_attempts": CALL_ATTEMPTS},
     connect_timeout=3,
     read_timeout=10,
     max_pool_connections=20,
@@ -129,7 +132,7 @@ _CLIENT_CONFIG = Config(
 # Crawls may wait a little longer and retry throttles a few more times, with jittered backoff;
 # `adaptive` mode would not help, its rate limiter lives in one process.
 _CRAWL_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 5},
+    retries={"mode": "standard", "total_max_attempts": CRAWL_ATTEMPTS},
     connect_timeout=5,
     read_timeout=30,
     max_pool_connections=32,

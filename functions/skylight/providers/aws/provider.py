@@ -9,7 +9,7 @@ from typing import Any
 
 from skylight.config import get_settings
 from skylight.models.domain import Access, Account, ValidationReport
-from skylight.models.errors import CredentialsUnavailable, InvalidRequest
+from skylight.models.errors import CredentialsUnavailable, InvalidRequest, RetryLater
 from skylight.models.inventory import GLOBAL_SEGMENT, TypeListing
 from skylight.models.secrets import SecretScope
 from skylight.providers.aws.access_keys import (
@@ -172,6 +172,10 @@ class AwsProvider(CloudProvider):
         # Nothing can be listed without credentials: each type reports why, and keeps what it had.
         except AwsCallError as failure:
             return crawler.unreachable(region, failure.code, failure.message, on_listed=on_listed)
+        except RetryLater:  # the vault's key service was busy: nothing is wrong with the stored key
+            return crawler.unreachable(
+                region, "KeyServiceBusy", "the key service was busy", on_listed=on_listed
+            )
         except CredentialsUnavailable:
             return crawler.unreachable(
                 region,

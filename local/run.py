@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,7 +107,7 @@ def _configure_functions(stack: LocalStack) -> None:
             resolver.resolve(function["Properties"].get("Environment", {}).get("Variables", {}))
         )
     environment.pop("POWERTOOLS_LOG_LEVEL", None)
-    os.environ.update(environment)
+    os.environ.update(with_operator_overrides(environment, os.environ))
 
     api = next(f for f in functions if f["Properties"]["Handler"] == API_HANDLER)
     from local.emulator.server import lambda_execution_credentials
@@ -117,6 +118,18 @@ def _configure_functions(stack: LocalStack) -> None:
         AWS_SECRET_ACCESS_KEY=credentials["SecretAccessKey"],
         AWS_SESSION_TOKEN=credentials["SessionToken"],
     )
+
+
+# Settings the person running the local API may override from their shell, to see behaviour that
+# otherwise takes weeks: `CREDENTIAL_WARN_DAYS=0 make serve` (keys need attention at once),
+# `RETENTION_DAYS=0 make serve` (a disconnected account is gone at once, before any TTL deletion).
+OPERATOR_SETTINGS = ("RETENTION_DAYS", "CREDENTIAL_WARN_DAYS", "CREDENTIAL_ROTATE_DAYS")
+
+
+def with_operator_overrides(stack_environment: dict[str, str], operator: Mapping[str, str]) -> dict[str, str]:
+    """The functions' environment from the stack, with the operator's values of `OPERATOR_SETTINGS`."""
+    chosen = {name: operator[name] for name in OPERATOR_SETTINGS if operator.get(name, "").isdigit()}
+    return {**stack_environment, **chosen}
 
 
 def _routes(stack: LocalStack) -> list[Route]:

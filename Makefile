@@ -16,7 +16,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 TENANT ?= tenant-a
 ROLE ?= admin
 
-.PHONY: bootstrap demo serve token test lint typecheck unit openapi synth bench clean
+.PHONY: bootstrap demo serve token test test-e2e lint typecheck unit openapi synth bench clean
 
 $(STAMP_PY): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
@@ -48,8 +48,14 @@ lint: $(STAMP_PY)
 typecheck: $(STAMP_PY)
 	$(BIN)/mypy
 
-test: bootstrap lint typecheck ## The whole suite: lint, types, unit, integration, infrastructure, end to end
-	$(BIN)/pytest --cov --cov-report=term:skip-covered
+test: bootstrap lint ## The whole suite: lint, types, unit, integration, infrastructure, end to end
+	@# On every core (tests sharing a costly fixture stay on one worker: tests/conftest.py); then the
+	@# end-to-end tests, which start the whole local run in their own process, beside the type check.
+	$(BIN)/pytest -n auto --dist loadgroup --cov --cov-report= tests/unit tests/emulator tests/infrastructure tests/integration
+	@$(MAKE) --no-print-directory -j2 --output-sync=target typecheck test-e2e
+
+test-e2e: bootstrap
+	$(BIN)/pytest --cov --cov-append --cov-report=term:skip-covered tests/e2e
 
 openapi: $(STAMP_PY) ## Regenerate docs/openapi.json from the routes
 	PYTHONPATH=functions $(BIN)/python -m skylight.handlers.api.openapi > docs/openapi.json

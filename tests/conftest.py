@@ -22,3 +22,14 @@ os.environ.update(
     POWERTOOLS_DEV="false",
     MOTO_EC2_LOAD_DEFAULT_AMIS="false",
 )
+
+
+def pytest_collection_modifyitems(items):
+    """With `pytest -n`, keep the tests that share a costly session fixture on one worker: the
+    infrastructure tests synthesize the stack once, the end-to-end tests start one local run."""
+    import pytest
+
+    for item in items:
+        for folder, group in (("infrastructure", "synthesized-stack"), ("e2e", "local-run")):
+            if f"/tests/{folder}/" in str(item.path).replace("\\", "/"):
+                item.add_marker(pytest.mark.xdist_group(group))

@@ -323,7 +323,7 @@ class Grants:
         key = (region, SERVICES[event_name.split(".")[1]])
         with self._lock:
             self.slots[key].append(self._mine.read + self._mine.slept)
-            self.buckets[key].add(id(self._mine.bucket))
+            self.buckets[key].add(self._mine.bucket)  # the bucket itself: an id may be reused once freed
 
 
 def test_no_service_of_any_region_goes_over_its_call_budget_during_a_crawl(api, rich_estate, monkeypatch):

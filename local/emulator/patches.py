@@ -11,7 +11,8 @@ Each patch lives in its own module, whose docstring names the moto gap it closes
 * `regions`           DescribeRegions answers with the partition's enabled regions only;
 * `buckets`           ListBuckets answers with each bucket's region;
 * `dynamodb_queries`  a Query reads only the items its key condition names (moto sorts the whole table);
-* `dynamodb_transactions`  a transaction copies its own items for rollback (moto copies whole tables).
+* `dynamodb_transactions`  a transaction copies its own items for rollback (moto copies whole tables);
+* `pagination`        large EC2 and Lambda listings answer page by page (moto answers all at once).
 
 The patches change moto's classes, so they apply to the in-process `mock_aws` and to a
 `ThreadedMotoServer` in the same process alike. `install()` is idempotent and thread-safe.
@@ -30,6 +31,7 @@ from local.emulator import (
     iam_enforcement,
     lambda_runtime,
     managed_policies,
+    pagination,
     regions,
     trust_policy,
 )
@@ -55,6 +57,7 @@ def install() -> None:
         buckets.install()
         dynamodb_queries.install()
         dynamodb_transactions.install()
+        pagination.install()
         _installed = True
 
 

@@ -482,6 +482,12 @@ def test_schedule_follows_the_account(api, connected):
     status, error = api("PATCH", f"/v1/accounts/{account['id']}", {"crawl_interval_minutes": 5})
     assert (status, error["error"]["fields"][0]["field"]) == (400, "crawl_interval_minutes")
 
+    # Gone behind the platform's back (or never made): an on-demand crawl makes it again.
+    scheduler.delete_schedule(Name=f"crawl-{account['id']}", GroupName="skylight-test-schedules")
+    assert api("POST", f"/v1/accounts/{account['id']}/crawls")[0] == 202
+    schedule = scheduler.get_schedule(Name=f"crawl-{account['id']}", GroupName="skylight-test-schedules")
+    assert schedule["ScheduleExpression"] == "rate(15 minutes)"
+
     api("DELETE", f"/v1/accounts/{account['id']}")
     names = [s["Name"] for s in scheduler.list_schedules(GroupName="skylight-test-schedules")["Schedules"]]
     assert f"crawl-{account['id']}" not in names

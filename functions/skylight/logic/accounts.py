@@ -84,7 +84,7 @@ def connect_account(
         audit.target = account.id
         services.accounts.create(account, _seal(services, account, parsed, version=1))
     logger.info("account connected", extra={"account_id": account.id, "provider": provider.name})
-    _schedule_crawls(services, account)
+    schedule_crawls(services, account)
     _start_workflow(services, account, "connect")
     return account
 
@@ -317,7 +317,7 @@ def _after_disconnect(services: Services, account: Account) -> None:
 
 def _after_restore(services: Services, account: Account) -> None:
     """Everything that resumes for a restored account: its schedule is created again here."""
-    _schedule_crawls(services, account)
+    schedule_crawls(services, account)
 
 
 def credential_age(services: Services, account: Account) -> CredentialAge | None:
@@ -511,8 +511,9 @@ def _validation_fields(report: ValidationReport, now: datetime) -> dict[str, Any
     return fields
 
 
-def _schedule_crawls(services: Services, account: Account) -> None:
-    # Like the first crawl: the account works without it, and the next update re-creates it.
+def schedule_crawls(services: Services, account: Account) -> None:
+    """Create or update the account's crawl schedule. Like the first crawl, the account works without
+    it: a failure is logged, and the next update, restore or on-demand crawl makes it again."""
     try:
         services.schedules.ensure(account.tenant_id, account.id, account.crawl_interval_minutes)
     except Exception:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools import Logger
 
 from skylight.dal.inventory import CrawlPage, CrawlRunning
-from skylight.logic.accounts import get_account, load_active_account, require_active
+from skylight.logic.accounts import get_account, load_active_account, require_active, schedule_crawls
 from skylight.logic.services import Services
 from skylight.logic.tenants import tenant_context
 from skylight.models.domain import Account, AccountStatus, Caller
@@ -54,8 +54,13 @@ def new_crawl_id(now: datetime) -> str:
 
 
 def request_crawl(services: Services, caller: Caller, account_id: str) -> tuple[Crawl, bool]:
-    """Start a crawl now, or return the one already running; True when a new one started."""
+    """Start a crawl now, or return the one already running; True when a new one started.
+
+    The account's schedule is made sure of too: had it failed to be created at connect, crawls
+    would otherwise only ever run on demand.
+    """
     account = require_active(get_account(services, caller, account_id))
+    schedule_crawls(services, account)
     crawl, started = _begin(services, account, "manual")
     if not started:
         return crawl, False

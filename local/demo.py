@@ -385,11 +385,12 @@ def scene_access_keys(run: LocalRun, admin: Frontend, kit: dict[str, Any]) -> di
     crawl = watch_crawl(admin, path, latest_crawl_id(admin, path), draw=False)
     print(f"    crawled with the stored key, like a role: {crawl['status']}, {crawl['resources']} resources")
     item = run.client("dynamodb").get_item(
-        TableName=os.environ["TABLE_NAME"],
+        TableName=os.environ["SECRETS_TABLE_NAME"],
         Key={"pk": {"S": f"TENANT#{TENANT}"}, "sk": {"S": f"SECRET#{account['id']}"}},
     )["Item"]
     print(
-        f"    stored: ciphertext {len(item['ciphertext']['B'])} bytes, KMS-wrapped data key "
+        f"    stored in the secrets table (no point-in-time backups): ciphertext "
+        f"{len(item['ciphertext']['B'])} bytes, KMS-wrapped data key "
         f"{len(item['encrypted_data_key']['B'])} bytes, nonce {len(item['nonce']['B'])} bytes, "
         f"purpose {item['purpose']['S']}; the secret is nowhere in plaintext"
     )

@@ -6,33 +6,17 @@ A smoke test, not a timed one: it checks the shape and the sanity of the figures
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from local.bench import JSON_KEYS
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.conftest import run_module
 
 
 @pytest.fixture(scope="module")
 def small_run() -> tuple[list[str], dict]:
     # A fresh interpreter: the benchmark sets process-wide configuration and starts crawl processes.
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
-    completed = subprocess.run(
-        [sys.executable, "-m", "local.bench", "--small"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr[-4000:]
-    lines = completed.stdout.strip().splitlines()
+    lines = run_module("local.bench", "--small", timeout=300).stdout.strip().splitlines()
     return lines, json.loads(lines[-1])
 
 

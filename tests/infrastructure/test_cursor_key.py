@@ -6,15 +6,7 @@ from fnmatch import fnmatchcase
 
 import pytest
 
-FUNCTIONS = (
-    "ApiFunction",
-    "BeginFunction",
-    "ValidateFunction",
-    "PlanFunction",
-    "CrawlRegionFunction",
-    "FinishFunction",
-    "PurgeFunction",
-)
+from tests.infrastructure.test_security import FUNCTIONS
 
 
 @pytest.fixture(scope="module")

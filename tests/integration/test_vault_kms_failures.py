@@ -38,7 +38,11 @@ def kms_fails(monkeypatch):
     the given `KmsFailure` says: its hooks go on every KMS client the vault uses."""
 
     def install(failure: KmsFailure) -> KmsFailure:
-        client_of = KmsDataKeys.client.fget
+        first_use = KmsDataKeys.__dict__["client"]  # the client the vault makes on first use
+
+        def client_of(keys: KmsDataKeys):
+            return first_use.__get__(keys, KmsDataKeys)
+
         hooked: set[int] = set()
 
         def client(keys: KmsDataKeys):

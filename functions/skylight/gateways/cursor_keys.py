@@ -13,7 +13,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from skylight.dal.cursors import CursorKeyError
-from skylight.gateways.sessions import shared_client
+from skylight.gateways.clients import FirstUseClient
 
 #: What the KMS key MACs to give the cursor signing key; a new label is a new key (all cursors expire).
 LABEL = b"skylight/cursor-signing/v1"
@@ -28,12 +28,7 @@ class KmsCursorKey:
         self._region = region
         self._client = client
 
-    @property
-    def client(self) -> Any:
-        # Created on first use: importing a handler, or a function that never pages, pays nothing.
-        if self._client is None:
-            self._client = shared_client("kms", region_name=self._region)
-        return self._client
+    client = FirstUseClient("kms")
 
     def signing_key(self) -> bytes:
         if not self._key_id:

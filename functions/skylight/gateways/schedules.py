@@ -6,6 +6,8 @@ import contextlib
 import json
 from typing import Any, Protocol
 
+from skylight.gateways.clients import FirstUseClient
+
 
 class CrawlScheduler(Protocol):
     def ensure(self, tenant_id: str, account_id: str, every_minutes: int) -> None:
@@ -43,13 +45,7 @@ class EventBridgeCrawlScheduler:
         self._region = region
         self._client = client
 
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            import boto3  # on first use: importing the wiring must not load the SDK
-
-            self._client = boto3.client("scheduler", region_name=self._region)
-        return self._client
+    client = FirstUseClient("scheduler")
 
     def ensure(self, tenant_id: str, account_id: str, every_minutes: int) -> None:
         definition = {

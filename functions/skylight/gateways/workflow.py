@@ -7,6 +7,8 @@ import secrets
 import time
 from typing import Any, Protocol
 
+from skylight.gateways.clients import FirstUseClient
+
 
 class WorkflowStarter(Protocol):
     def start(self, tenant_id: str, account_id: str, trigger: str, crawl_id: str | None = None) -> str:
@@ -20,14 +22,8 @@ class StepFunctionsWorkflowStarter:
         self._region = region
         self._client = client
 
-    @property
-    def client(self) -> Any:
-        # Created on first start: the workflow's own functions share this wiring but never start one.
-        if self._client is None:
-            import boto3  # on first use: importing the wiring must not load the SDK
-
-            self._client = boto3.client("stepfunctions", region_name=self._region)
-        return self._client
+    # Created on first start: the workflow's own functions share this wiring but never start one.
+    client = FirstUseClient("stepfunctions")
 
     def start(self, tenant_id: str, account_id: str, trigger: str, crawl_id: str | None = None) -> str:
         # Names are unique per state machine for 90 days; the suffix keeps repeated triggers apart.

@@ -279,13 +279,18 @@ def finish_crawl(
 def _close_unfinished_regions(services: Services, crawl: Crawl, now: datetime) -> None:
     """A region whose task died (timed out, failed, or found the account gone) is recorded as failed:
     each type it did not report fails with why, so its stored items are kept and marked stale."""
+    unfinished = {
+        region: progress
+        for region, progress in crawl.regions.items()
+        if progress.status in (REGION_PENDING, REGION_RUNNING)
+    }
+    if not unfinished:
+        return  # the usual case: no read of the account
     account = services.accounts.get(crawl.tenant_id, crawl.account_id, now)
     gone = account is None or account.status is AccountStatus.DISCONNECTED
     code = "AccountDisconnected" if gone else REGION_NOT_FINISHED
     message = "the account was disconnected" if gone else "the region's crawl stopped before it finished"
-    for region, progress in crawl.regions.items():
-        if progress.status not in (REGION_PENDING, REGION_RUNNING):
-            continue
+    for region, progress in unfinished.items():
         types = services.provider(account.provider).resource_types(region) if account else []
         for resource_type in types:
             if resource_type not in progress.outcomes:

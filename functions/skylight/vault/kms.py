@@ -8,7 +8,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as NetworkError
 
-from skylight.gateways.sessions import shared_client
+from skylight.gateways.clients import FirstUseClient
 from skylight.vault.keys import DataKey, DataKeyError
 
 # KMS is busy or down: the same call may work shortly (any 5xx answer counts too).
@@ -30,12 +30,7 @@ class KmsDataKeys:
         self._region = region
         self._client = client
 
-    @property
-    def client(self) -> Any:
-        # Created on first use: functions that never touch the vault pay nothing for it.
-        if self._client is None:
-            self._client = shared_client("kms", region_name=self._region, config=_CLIENT_CONFIG)
-        return self._client
+    client = FirstUseClient("kms", config=_CLIENT_CONFIG)
 
     def generate(self, context: dict[str, str]) -> DataKey:
         response = _call(

@@ -223,8 +223,9 @@ class _Tags:
             return self._by_region[region]
 
     def apply(self, resources: list[Resource]) -> list[Resource]:
+        by_region = {region: self.of(region) for region in {resource.region for resource in resources}}
         return [
-            resource.model_copy(update={"tags": self.of(resource.region).get(resource.id, {})})
+            resource.model_copy(update={"tags": by_region[resource.region].get(resource.id, {})})
             for resource in resources
         ]
 

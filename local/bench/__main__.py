@@ -4,10 +4,10 @@
 
 The emulator (moto's server, in this process) holds the synthetic customer account (see `account`).
 Crawls run as deployed (see `workers`): Begin+Plan, one warm worker process per region, Finish.
-Runs, in order: a first crawl on an empty table, an unchanged re-crawl (`wall_s`, `api_calls` and the
-lower bound come from it), the same re-crawl one call at a time (the baseline), then a crawl after
-about 1% of the resources changed. It prints tables and, as its last line, one JSON object (see
-docs/benchmark.md).
+Runs, in order: a first crawl on an empty table, an unchanged re-crawl three times (`wall_s`,
+`api_calls` and the lower bound come from the fastest), the same re-crawl one call at a time (the
+baseline), then a crawl after about 1% of the resources changed. It prints tables and, as its last
+line, one JSON object (see docs/benchmark.md).
 
 The fixed latency stands for all AWS does to answer a call. moto's own rendering of an answer runs
 on this machine's cores (about 4 s of CPU for one page of 900 instances), so answers to read-only
@@ -27,6 +27,8 @@ from local.bench import CUSTOMER_ACCOUNT, HANDLER_MODULES, TENANT, environment, 
 from local.bench.account import MAIN_REGIONS, CustomerAccount, Options, Platform, region_mixes
 from local.bench.report import Runs, import_ms, report
 from local.bench.workers import AS_DEPLOYED, ONE_CALL_AT_A_TIME, CrawlMode, CrawlWorkers
+
+RECRAWLS = 3
 
 
 def _cpu_s() -> float:
@@ -66,12 +68,15 @@ def run_all(options: Options, imports: bool = True) -> Runs:
                 return run
 
             first = crawl()
-            unchanged = crawl()
+            # The unchanged re-crawl, the headline, is repeated and its fastest run reported (this
+            # machine's cores are shared); the figures of every repeat are printed too.
+            recrawls = [crawl() for _ in range(1 if options.small else RECRAWLS)]
+            unchanged = min(recrawls, key=lambda run: run["wall_s"])
             baseline = None if options.small else crawl(ONE_CALL_AT_A_TIME)
             changed_resources = customer.change(0.01, MAIN_REGIONS)
             replay.clear()
             changed = crawl()
-    runs = Runs(first, unchanged, baseline, changed, changed_resources, expected, setup_s)
+    runs = Runs(first, unchanged, baseline, changed, changed_resources, expected, setup_s, recrawls)
     if imports:
         runs.imports = {module: import_ms(module) for module in HANDLER_MODULES}
     return runs

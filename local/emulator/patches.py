@@ -12,7 +12,8 @@ Each patch lives in its own module, whose docstring names the moto gap it closes
 * `buckets`           ListBuckets answers with each bucket's region;
 * `dynamodb_queries`  a Query reads only the items its key condition names (moto sorts the whole table);
 * `dynamodb_transactions`  a transaction copies its own items for rollback (moto copies whole tables);
-* `pagination`        large EC2 and Lambda listings answer page by page (moto answers all at once).
+* `pagination`        large EC2 and Lambda listings answer page by page (moto answers all at once);
+* `ec2_tags`          an EC2 resource's tags are read from its own entry (moto scans the region's).
 
 The patches change moto's classes, so they apply to the in-process `mock_aws` and to a
 `ThreadedMotoServer` in the same process alike. `install()` is idempotent and thread-safe.
@@ -28,6 +29,7 @@ from local.emulator import (
     denials,
     dynamodb_queries,
     dynamodb_transactions,
+    ec2_tags,
     iam_enforcement,
     lambda_runtime,
     managed_policies,
@@ -58,6 +60,7 @@ def install() -> None:
         dynamodb_queries.install()
         dynamodb_transactions.install()
         pagination.install()
+        ec2_tags.install()
         _installed = True
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
+from skylight.gateways.sessions import shared_client
 from skylight.models.domain import Access
 from skylight.providers.aws.permissions import permission_policy
 from skylight.providers.aws.resources import (
@@ -189,7 +190,7 @@ def test_every_call_a_module_makes_is_allowed_by_the_read_only_policy() -> None:
         builders.every_type()
         for resource_module in resource_modules():
             service = resource_module.type.service
-            client = builders.SESSION.client(service, region_name="us-east-1")
+            client = shared_client(service, region_name="us-east-1")
             client.meta.events.register("before-call", record(resource_module.type.name, service))
             assert list(resource_module.fetch(client)), resource_module.type.name
     builders.client.cache_clear()

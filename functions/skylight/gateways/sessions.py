@@ -18,6 +18,9 @@ import boto3
 import botocore.session
 import botocore.utils
 
+from skylight.gateways import client_reuse
+from skylight.gateways.response_parsers import PlannedParserFactory
+
 _LOCK = threading.RLock()
 _BOTOCORE_SESSION: botocore.session.Session | None = None
 _SESSION: boto3.Session | None = None
@@ -28,9 +31,11 @@ def shared_botocore_session() -> botocore.session.Session:
     global _BOTOCORE_SESSION
     with _LOCK:
         if _BOTOCORE_SESSION is None:
+            client_reuse.install()
             session = botocore.session.get_session()
-            parsers = session.get_component("response_parser_factory")
+            parsers = PlannedParserFactory()
             parsers.set_parser_defaults(timestamp_parser=parse_timestamp)
+            session.register_component("response_parser_factory", parsers)
             _BOTOCORE_SESSION = session
         return _BOTOCORE_SESSION
 

@@ -10,19 +10,18 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import boto3
-
+from skylight.gateways.sessions import shared_client
 from skylight.models.inventory import Resource
 from skylight.providers.aws.resources import Location, ResourceModule, resource_modules
 
 ACCOUNT = "123456789012"  # the emulator's account for its dummy credentials
-SESSION = boto3.Session()  # one session: its clients share loaded service models
 
 
 @cache
 def client(service: str, region: str = "us-east-1") -> Any:
     """A client of the emulated account, kept for the test (the fixture forgets them after each)."""
-    return SESSION.client(service, region_name=region)
+    # From the process's shared session, as the crawler's clients are (its parsers, its models).
+    return shared_client(service, region_name=region)
 
 
 def module(type_name: str) -> ResourceModule:
@@ -50,7 +49,7 @@ class Calls:
 
 def recorded(service: str, region: str = "us-east-1") -> tuple[Any, Calls]:
     """A client and the record of the calls it makes."""
-    recorded_client, calls = SESSION.client(service, region_name=region), Calls()
+    recorded_client, calls = shared_client(service, region_name=region), Calls()
     recorded_client.meta.events.register("before-parameter-build", calls.record)
     return recorded_client, calls
 

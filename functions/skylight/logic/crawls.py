@@ -24,6 +24,7 @@ from skylight.models.inventory import (
     CrawlStatus,
     InventorySummary,
     ListingError,
+    RecordedListing,
     RegionProgress,
     Resource,
     Segment,
@@ -152,7 +153,13 @@ def crawl_region(
         if snapshot is not None:
             services.crawls.save_region(tenant_id, account_id, crawl_id, region, snapshot)
 
-    provider.crawl_region(account, tenant_context(services, tenant_id), region, on_listed=on_listed)
+    provider.crawl_region(
+        account,
+        tenant_context(services, tenant_id),
+        region,
+        on_listed=on_listed,
+        recorded_pages=commit.recorded_pages(),
+    )
     commit.save_digests()
     progress.status = _region_status(progress)
     progress.finished_at = services.clock()
@@ -169,20 +176,27 @@ class _RegionCommit:
     """Stores one region's listings, writing only what changed.
 
     A listing whose digest is the one recorded when its items were last stored is unchanged: nothing
-    is read or written for it. Any other listing is compared item by item with what is stored. Before
-    the region's first write, its recorded digests are forgotten, and they are saved again once every
-    listing is stored: a crawl that dies in between leaves no digest vouching for half-written items.
+    is read or written for it. So is a listing whose pages the provider found unchanged (it then
+    parses nothing, see `RecordedListing.pages`). Any other listing is compared item by item with
+    what is stored. Before the region's first write, its recorded digests are forgotten, and they
+    are saved again once every listing is stored: a crawl that dies in between leaves no digest
+    vouching for half-written items.
     """
 
     def __init__(self, services: Services, account: Account, region: str) -> None:
         self._services = services
         self._account = account
         self._region = region
-        self._known = services.inventory.digests(account.tenant_id, account.id, region)
-        self._digests = dict(self._known)
+        stored = services.inventory.digests(account.tenant_id, account.id, region)
+        self._known = {kind: RecordedListing.decode(text) for kind, text in stored.items()}
+        self._recorded = dict(self._known)
         self._forgotten = False
         self._lock = threading.Lock()
         self.writes = WriteStats()
+
+    def recorded_pages(self) -> dict[str, str]:
+        """The pages fingerprint recorded with each type's stored items, where there is one."""
+        return {kind: known.pages for kind, known in self._known.items() if known.pages}
 
     def listing(self, listing: TypeListing) -> TypeOutcome:
         """Commit one (region, type) listing; a failed listing keeps its previous items (and digest)."""
@@ -193,16 +207,34 @@ class _RegionCommit:
             throttles=listing.throttles,
             error=listing.error,
         )
+        known = self._known.get(listing.type)
+        if listing.unchanged_pages:
+            if known is None or known.pages != listing.pages_fingerprint:
+                # Never expected: nothing was parsed, yet nothing recorded says what the pages hold.
+                outcome.error = _listing_error(
+                    self._region,
+                    listing.type,
+                    "PagesNotRecorded",
+                    "unchanged pages with no record",
+                    self._services.clock(),
+                )
+                return outcome
+            # Nothing was parsed: the stored items are what these pages hold (a regional type's).
+            with self._lock:
+                self.writes += WriteStats(unchanged=known.count)
+            outcome.count = known.count
+            outcome.by_region[self._region] = known.count
+            return outcome
         if listing.resources is None:
             return outcome
         listed = {resource.id: resource for resource in listing.resources}
         hashes = {key: resource.content_hash() for key, resource in listed.items()}
-        digest = listing_digest(hashes)
+        recorded = RecordedListing(digest=listing_digest(hashes), pages=listing.pages_fingerprint)
         written = WriteStats(unchanged=len(listed))
-        if self._known.get(listing.type) != digest:
+        if known is None or known.digest != recorded.digest:
             written = self._write_changes(listing.type, listed, hashes)
         with self._lock:
-            self._digests[listing.type] = digest
+            self._recorded[listing.type] = recorded
             self.writes += written
         outcome.count = len(listed)
         for resource in listed.values():
@@ -234,9 +266,10 @@ class _RegionCommit:
 
     def save_digests(self) -> None:
         """Once every listing of the region is stored (or failed, keeping its items and digest)."""
-        if self._forgotten or self._digests != self._known:
+        if self._forgotten or self._recorded != self._known:
+            encoded = {kind: recorded.encode() for kind, recorded in self._recorded.items()}
             self._services.inventory.save_digests(
-                self._account.tenant_id, self._account.id, self._region, self._digests
+                self._account.tenant_id, self._account.id, self._region, encoded
             )
 
 

@@ -60,11 +60,21 @@ class TypeListing(BaseModel):
 
     type: str
     service: str
-    resources: list[Resource] | None = Field(description="None when the listing failed")
+    resources: list[Resource] | None = Field(
+        description="None when the listing failed, or when its pages were unchanged (not parsed)"
+    )
     api_calls: int = 0
     pages: int = Field(0, description="The longest chain of calls that had to run one after another")
     throttles: int = 0
     error: ListingError | None = None
+    pages_fingerprint: str | None = Field(
+        default=None,
+        description="Of the answers' pages as received, for types that can skip unchanged pages",
+    )
+    unchanged_pages: bool = Field(
+        default=False,
+        description="The pages were those recorded last time: nothing was parsed (`resources` is None)",
+    )
 
 
 class WriteStats(BaseModel):
@@ -189,3 +199,23 @@ def listing_digest(hashes: dict[str, str]) -> str:
     for resource_id in sorted(hashes):
         digest.update(f"{resource_id}\t{hashes[resource_id]}\n".encode())
     return f"{len(hashes)}:{digest.hexdigest()}"
+
+
+class RecordedListing(BaseModel):
+    """What is recorded of a (region, type) listing once its items are stored: its `listing_digest`
+    and, for types that can skip unchanged pages, the fingerprint of the pages it came from."""
+
+    digest: str
+    pages: str | None = None
+
+    @property
+    def count(self) -> int:
+        return int(self.digest.split(":", 1)[0])
+
+    def encode(self) -> str:
+        return self.digest if self.pages is None else f"{self.digest} pages={self.pages}"
+
+    @classmethod
+    def decode(cls, text: str) -> RecordedListing:
+        digest, _, pages = text.partition(" pages=")
+        return cls(digest=digest, pages=pages or None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -84,8 +84,12 @@ class CloudProvider(ABC):
         tenant: TenantContext,
         region: str,
         on_listed: Callable[[TypeListing], None] | None = None,
+        recorded_pages: Mapping[str, str] | None = None,
     ) -> list[TypeListing]:
-        """List every resource type of one region; a type that fails carries its error instead."""
+        """List every resource type of one region; a type that fails carries its error instead.
+
+        `recorded_pages`: by type, the pages fingerprint recorded with its stored items; a type whose
+        pages are unchanged may be reported as such (`TypeListing.unchanged_pages`), unparsed."""
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -21,6 +21,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from skylight.models.inventory import GLOBAL_SEGMENT, ListingError, Resource, TypeListing
+from skylight.providers.aws import pages
 from skylight.providers.aws.gateway import (
     CRAWL_ATTEMPTS,
     HOME_REGIONS,
@@ -159,7 +160,8 @@ class _CallAccounting:
                 spend()
 
         def after_call(parsed: Any = None, **_: Any) -> None:
-            if isinstance(parsed, dict) and "Error" not in parsed:
+            # An answer replayed from kept pages was counted when it came (see `pages`).
+            if isinstance(parsed, dict) and "Error" not in parsed and not pages.replaying():
                 self._meter().answered()
 
         return [("before-call", before_call), ("after-call", after_call), ("needs-retry", needs_retry)]
@@ -259,9 +261,14 @@ class RegionCrawler:
         region: str,
         modules: Iterable[ResourceModule] | None = None,
         on_listed: Callable[[TypeListing], None] | None = None,
+        recorded_pages: Mapping[str, str] | None = None,
     ) -> list[TypeListing]:
-        """Every type of `region` listed concurrently; a failing type never stops the others."""
+        """Every type of `region` listed concurrently; a failing type never stops the others.
+
+        `recorded_pages`: the pages fingerprint recorded with each type's stored items, if any; a type
+        whose pages still have it is reported unchanged without being parsed (see `pages`)."""
         selected = modules_for(region, modules)
+        recorded_pages = recorded_pages or {}
         if not selected:
             return []
         api_region = HOME_REGIONS.get(partition, "us-east-1") if region == GLOBAL_SEGMENT else region
@@ -271,13 +278,18 @@ class RegionCrawler:
         )
         buckets = {service: TokenBucket(self._budgets.get(service, DEFAULT_BUDGET)) for service in services}
         accounting = _CallAccounting(buckets)
+        paged = {module.type.service for module in selected if module.type.skip_unchanged_pages}
 
         def clients_in(client_region: str, wanted: list[str]) -> dict[str, Any]:
+            # The pages' hooks first: an answer replayed from kept pages is not charged again.
             return {
                 service: client
                 for service in wanted
                 for client in self._gateway.regional_clients(
-                    credentials, client_region, [service], accounting.hooks(service)
+                    credentials,
+                    client_region,
+                    [service],
+                    [*(pages.hooks() if service in paged else []), *accounting.hooks(service)],
                 ).values()
             }
 
@@ -297,7 +309,15 @@ class RegionCrawler:
             meter = _Meter()
             listing_context = _LISTING.set(meter)
             try:
-                listing = self._list_type(module, clients[module.type.service], location, region, meter, tags)
+                listing = self._list_type(
+                    module,
+                    clients[module.type.service],
+                    location,
+                    region,
+                    meter,
+                    tags,
+                    recorded_pages.get(module.type.name),
+                )
             finally:
                 _LISTING.reset(listing_context)
             if on_listed is not None:
@@ -348,12 +368,18 @@ class RegionCrawler:
         region: str,
         meter: _Meter,
         tags: _Tags | None,
+        recorded_pages: str | None = None,
     ) -> TypeListing:
         resources: list[Resource] | None = None
         error: ListingError | None = None
+        recorder = pages.PageRecorder(recorded_pages) if module.type.skip_unchanged_pages else None
+        unchanged = False
         try:
-            resources = [module.transform(raw, location) for raw in module.fetch(client)]
-            if module.type.tags_from and tags is not None:
+            raws = _fetched(module, client, recorder)
+            unchanged = recorder is not None and recorder.unchanged
+            if not unchanged:  # else nothing was parsed, and the stored items stand
+                resources = [module.transform(raw, location) for raw in raws]
+            if module.type.tags_from and tags is not None and resources is not None:
                 resources = tags.apply(resources)
         except (ClientError, BotoCoreError, KeyError, TypeError, ValueError, TagsUnavailable) as failure:
             # A tagging failure is the tagging API's (IAM prefix `tag`), not the listed service's.
@@ -375,7 +401,23 @@ class RegionCrawler:
             pages=meter.pages,
             throttles=meter.throttles,
             error=error,
+            pages_fingerprint=recorder.fingerprint if recorder is not None and error is None else None,
+            unchanged_pages=unchanged,
         )
+
+
+def _fetched(module: ResourceModule, client: Any, recorder: pages.PageRecorder | None) -> list[Any]:
+    """The raw records of a listing. With a recorder, its pages are fingerprinted; when there is a
+    recorded fingerprint to compare with, only their page tokens are parsed at first, and the whole
+    pages again (from the kept answers, not from AWS) only if they changed."""
+    if recorder is None:
+        return list(module.fetch(client))
+    with pages.recording(recorder):
+        raws = list(module.fetch(client))
+    if not recorder.skipping or recorder.unchanged:
+        return raws
+    with pages.replayed(recorder):
+        return list(module.fetch(client))
 
 
 def _describe(error: Exception) -> tuple[str, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
@@ -165,6 +165,7 @@ class AwsProvider(CloudProvider):
         tenant: TenantContext,
         region: str,
         on_listed: Callable[[TypeListing], None] | None = None,
+        recorded_pages: Mapping[str, str] | None = None,
     ) -> list[TypeListing]:
         crawler = RegionCrawler(self.gateway, max_workers=self._listing_concurrency)
         try:
@@ -185,7 +186,14 @@ class AwsProvider(CloudProvider):
             )
         # Set at every successful validation, whatever the credentials' type.
         account_id = account.provider_account_id or ""
-        return crawler.list_region(credentials, account_id, _partition(account), region, on_listed=on_listed)
+        return crawler.list_region(
+            credentials,
+            account_id,
+            _partition(account),
+            region,
+            on_listed=on_listed,
+            recorded_pages=recorded_pages,
+        )
 
 
 def _partition(account: Account) -> str:

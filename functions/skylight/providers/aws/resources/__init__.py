@@ -21,6 +21,7 @@ The crawler, never a module, fans out over accounts and regions (see `skylight.l
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Iterator
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from itertools import islice
+from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
 
@@ -48,6 +50,10 @@ class ResourceType:
     # When the listing carries no tags: the Resource Groups Tagging API type whose tags the crawler
     # reads for it, once per region for all such types (one call per resource would not scale).
     tags_from: str | None = None
+    # Everything stored about the type comes from its listing's pages (no detail calls, no tags
+    # from elsewhere), in EC2's protocol: when the pages are byte for byte those of the last crawl,
+    # so is what they hold, and the crawler does not parse them (see `skylight.providers.aws.pages`).
+    skip_unchanged_pages: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,20 @@ def load(module: ModuleType) -> ResourceModule:
     if resource_type.name != "aws." + short_name.replace("_", ".", 1):
         raise ContractError(f"{module.__name__} must describe aws.{short_name.replace('_', '.', 1)}")
     return ResourceModule(type=resource_type, fetch=fetch, transform=transform)
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Of the code that turns answers into stored resources (botocore, this package, the inventory
+    model): pages recorded by other code must not vouch for what this code would store."""
+    import botocore
+
+    from skylight.models import inventory
+
+    digest = hashlib.blake2b(botocore.__version__.encode(), digest_size=8)
+    for path in [*sorted(Path(__file__).parent.glob("*.py")), Path(str(inventory.__file__))]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 @lru_cache(maxsize=1)

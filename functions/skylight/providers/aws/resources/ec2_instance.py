@@ -8,7 +8,7 @@ from typing import Any
 from skylight.models.inventory import Resource
 from skylight.providers.aws.resources import Location, ResourceType, iso, tags_of
 
-RESOURCE = ResourceType(name="aws.ec2.instance", service="ec2")
+RESOURCE = ResourceType(name="aws.ec2.instance", service="ec2", skip_unchanged_pages=True)
 
 # A filter keeps the call in EC2's larger throttling bucket and skips instances that are gone.
 LIVE_STATES = ["pending", "running", "shutting-down", "stopping", "stopped"]

@@ -8,7 +8,7 @@ from typing import Any
 from skylight.models.inventory import Resource
 from skylight.providers.aws.resources import Location, ResourceType, ec2_resource, records
 
-RESOURCE = ResourceType(name="aws.ec2.vpc", service="ec2")
+RESOURCE = ResourceType(name="aws.ec2.vpc", service="ec2", skip_unchanged_pages=True)
 
 
 def fetch(client: Any) -> Iterator[dict[str, Any]]:

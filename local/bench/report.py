@@ -236,7 +236,12 @@ def report(runs: Runs, options: Options) -> dict[str, Any]:
     slowest = max(steady["region_wall_s"].items(), key=lambda item: item[1])
     walls = ", ".join(f"{run['wall_s']:.2f}" for run in runs.recrawls or [steady])
     print(f"\nunchanged re-crawls: {walls} s (the fastest is the one reported)")
-    print(f"slowest region of the re-crawl: {slowest[0]} {slowest[1]:.2f} s")
+    region_cpu = steady["region_cpu_s"]
+    others = sum(region_cpu.values()) - region_cpu[slowest[0]]
+    print(
+        f"slowest region of the re-crawl: {slowest[0]} {slowest[1]:.2f} s "
+        f"(its CPU {region_cpu[slowest[0]]:.2f} s; the other regions' {others:.2f} s)"
+    )
     print("lower bound: " + lower_bound(steady, options.latency_s).describe())
     print(
         f"CPU of the re-crawl: {steady['cpu_s']:.2f} s in the crawl's processes + "

@@ -248,6 +248,9 @@ class CrawlWorkers:
             "region_wall_s": {
                 region: figures["wall_s"] for region, (_, figures) in zip(regions, listed, strict=True)
             },
+            "region_cpu_s": {
+                region: figures["cpu_s"] for region, (_, figures) in zip(regions, listed, strict=True)
+            },
             "http_calls": sum(calls.values()),
             "calls_by_operation": dict(calls),
             "plan_calls": sum(planned["calls"].values()),

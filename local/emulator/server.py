@@ -18,11 +18,12 @@ from types import TracebackType
 from typing import Any, cast
 
 from moto.core.config import DefaultConfig, default_user_config
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
 from local.emulator.clients import client_for_account
+from local.emulator.keep_alive import KeepAliveRequestHandler, OpenConnections
 from local.emulator.patches import install
 
 #: The moto configuration the emulator runs with; pass it to `mock_aws(config=...)` in-process too.
@@ -37,15 +38,17 @@ _moto_config = cast(dict[str, Any], default_user_config)
 
 
 class _ThreadedServer(ThreadedMotoServer):
-    """moto's threaded server, with two fixes to its thread entry point.
+    """moto's threaded server, with three fixes.
 
     It polls for shutdown every 50 ms instead of every 0.5 s (`stop()` waits for the next poll, which
-    adds up in test suites), and a port that cannot be bound is reported instead of leaving
-    `start()` waiting forever for a server that never became ready.
+    adds up in test suites); a port that cannot be bound is reported instead of leaving `start()`
+    waiting forever for a server that never became ready; and connections stay open between
+    requests, as AWS keeps them (`keep_alive`), until the server stops.
     """
 
     startup_error: OSError | None = None
     middleware: Callable[[Any], Any] | None = None
+    connections: OpenConnections | None = None
 
     def _server_entry(self) -> None:
         app: Any = DomainDispatcherApplication(create_backend_app)
@@ -53,14 +56,21 @@ class _ThreadedServer(ThreadedMotoServer):
             app = self.middleware(app)
         try:
             self._server = make_server(
-                self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+                self._ip_address, self._port, app, True, request_handler=KeepAliveRequestHandler
             )
         except (OSError, SystemExit):  # werkzeug reports an unusable port with sys.exit(1)
             self.startup_error = OSError(f"cannot listen on {self._ip_address}:{self._port}")
             self._server_ready_event.set()
             return
+        self.connections = OpenConnections()
+        self._server.open_connections = self.connections  # type: ignore[attr-defined]
         self._server_ready_event.set()
         self._server.serve_forever(poll_interval=0.05)
+
+    def stop(self) -> None:
+        super().stop()
+        if self.connections is not None:
+            self.connections.close_all()
 
 
 @dataclass

@@ -503,3 +503,24 @@ def test_an_access_key_account_is_crawled_like_a_role(api, key_account):
     # The secret went nowhere near the crawl's records.
     _, crawl = api("GET", f"/v1/accounts/{account['id']}/crawls/{finished['crawl_id']}")
     assert key.secret_access_key not in json.dumps(crawl)
+
+
+def test_the_plan_records_every_region_pending_and_a_region_records_its_start(api, connected):
+    account, _ = connected
+    start = {"tenant_id": "tenant-a", "account_id": account["id"], "trigger": "manual"}
+    begin = tasks.begin_crawl(start, LambdaContext())
+    regions = tasks.plan_crawl(begin, LambdaContext())["regions"]
+
+    _, planned = api("GET", f"/v1/accounts/{account['id']}/crawls/{begin['crawl_id']}")
+    assert sorted(planned["regions"]) == sorted(regions) and len(regions) > 1
+    assert {region["status"] for region in planned["regions"].values()} == {"pending"}
+    assert planned["regions"]["global"]["types_total"] == 1
+    assert planned["regions"]["us-east-1"]["types_total"] == 16
+
+    listed = tasks.crawl_region(begin | {"region": "us-east-1"}, LambdaContext())
+
+    _, shown = api("GET", f"/v1/accounts/{account['id']}/crawls/{begin['crawl_id']}")
+    region = shown["regions"]["us-east-1"]
+    assert region["status"] == listed["status"] == "succeeded"
+    assert region["started_at"] and region["finished_at"] and region["types_done"] == 16
+    assert shown["regions"]["eu-west-1"]["status"] == "pending"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -65,6 +66,17 @@ class CrawlItem(_Item):
 class CrawlRegionItem(_Item):
     document = JSONAttribute()
     ttl = TTLAttribute(null=True)
+
+
+def _region_item(
+    tenant_id: str, account_id: str, crawl_id: str, region: str, progress: RegionProgress
+) -> CrawlRegionItem:
+    return CrawlRegionItem(
+        tenant_pk(tenant_id),
+        f"{CRAWL_REGION_PREFIX}{account_id}#{crawl_id}#{region}",
+        document=progress.model_dump(mode="json"),
+        ttl=(progress.started_at or datetime.now(UTC)) + CRAWL_HISTORY,
+    )
 
 
 class CrawlLockItem(_Item):
@@ -285,12 +297,14 @@ class DynamoCrawlRepository:
     def save_region(
         self, tenant_id: str, account_id: str, crawl_id: str, region: str, progress: RegionProgress
     ) -> None:
-        CrawlRegionItem(
-            tenant_pk(tenant_id),
-            f"{CRAWL_REGION_PREFIX}{account_id}#{crawl_id}#{region}",
-            document=progress.model_dump(mode="json"),
-            ttl=(progress.started_at or datetime.now(UTC)) + CRAWL_HISTORY,
-        ).save()
+        _region_item(tenant_id, account_id, crawl_id, region, progress).save()
+
+    def save_regions(
+        self, tenant_id: str, account_id: str, crawl_id: str, progress: Mapping[str, RegionProgress]
+    ) -> None:
+        with CrawlRegionItem.batch_write() as batch:
+            for region, each in progress.items():
+                batch.save(_region_item(tenant_id, account_id, crawl_id, region, each))
 
     def finish(self, crawl: Crawl) -> None:
         pk = tenant_pk(crawl.tenant_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -104,6 +105,12 @@ class CrawlRepository(Protocol):
         self, tenant_id: str, account_id: str, crawl_id: str, region: str, progress: RegionProgress
     ) -> None:
         """Record how far one region has come (each region writes only its own record)."""
+        ...
+
+    def save_regions(
+        self, tenant_id: str, account_id: str, crawl_id: str, progress: Mapping[str, RegionProgress]
+    ) -> None:
+        """Record several regions at once (a crawl's plan: every region pending), in batches."""
         ...
 
     def finish(self, crawl: Crawl) -> None:

@@ -1,25 +1,32 @@
-"""What the clients of one session share: service model, client class, event-name aliases.
+"""What the clients of one session share: service model, client class, event handlers, aliases.
 
 botocore builds, for EVERY client, a new `ServiceModel` (whose operation and shape objects are then
 resolved again on first use), a new client class with one method per operation (EC2 has about
-700), and a new table of event-name aliases that it fills again, name by name, on the client's
-first calls. A crawl creates about ten clients per region it lists, each with the region's
-temporary credentials, so this was a fifth of a region's CPU. All three derive only from the
-service's JSON model, the session's event handlers and botocore's fixed alias list, and botocore
-treats them as read-only once built. So clients with the same data loader share the model, clients
-with the same event emitter share the class, and copies of an emitter share its alias table.
-Credentials, region, endpoint, configuration and per-client handlers stay per client.
+700), a deep copy of the session's table of event handlers (about 400 nodes), and a new table of
+event-name aliases that it fills again, name by name, on the client's first calls. A crawl
+creates about ten clients per region it lists, each with the region's temporary credentials, so
+this was a third of a nearly empty region's CPU. All of it derives only from the service's JSON
+model, the session's event handlers and botocore's fixed alias list, and botocore treats it as
+read-only once built. So clients with the same data loader share the model, clients with the same
+event emitter share the class, and copies of an emitter share its alias table. The shared
+session's handler table is copy-on-write (`CopyOnWriteTrie`): a client's copy shares every node
+until the client registers a handler of its own, which copies only the nodes on that event name's
+path. Credentials, region, endpoint, configuration and per-client handlers stay per client.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import threading
 import weakref
 from collections.abc import Callable
 from typing import Any
 
+import botocore.session
+import botocore.useragent
 from botocore.client import ClientCreator
-from botocore.hooks import EventAliaser
+from botocore.hooks import EventAliaser, HierarchicalEmitter, NodeList, _PrefixTrie
 
 _MARK = "_skylight_client_reuse"
 _lock = threading.Lock()
@@ -32,6 +39,7 @@ def install() -> None:
             return
         _share_models_and_classes()
         _share_alias_tables()
+        _remember_user_agent_parts()
 
 
 def _share_models_and_classes() -> None:
@@ -86,3 +94,90 @@ def _share_alias_tables() -> None:
         return copied
 
     EventAliaser.__copy__ = __copy__
+
+
+def _remember_user_agent_parts() -> None:
+    # botocore builds the User-Agent header twice per call, cleaning each of its ~16 parts character
+    # by character (a tenth of a small call's CPU); the cleaning is a pure function of its inputs.
+    botocore.useragent.sanitize_user_agent_string_component = functools.lru_cache(maxsize=1024)(
+        botocore.useragent.sanitize_user_agent_string_component
+    )
+
+
+def share_handler_table(session: botocore.session.Session) -> None:
+    """Make `session`'s handler table copy-on-write, so its clients' copies cost next to nothing."""
+    emitter = session.get_component("event_emitter")
+    hierarchical = getattr(emitter, "_emitter", emitter)
+    if not isinstance(hierarchical, HierarchicalEmitter):
+        return  # not botocore's emitter: leave it as it is
+    table = hierarchical._handlers
+    if not isinstance(table, CopyOnWriteTrie):
+        hierarchical._handlers = CopyOnWriteTrie.adopt(table)
+
+
+Node = dict[str, Any]
+
+
+class CopyOnWriteTrie(_PrefixTrie):
+    """botocore's table of event handlers, copied in constant time.
+
+    A node is never changed once another table may see it: a change builds new nodes along its own
+    event name's path (the rest stays shared) and then swaps the root. So an emitter's copy and the
+    original never see each other's changes, as with botocore's deep copy, and a search runs on
+    one consistent root.
+    """
+
+    _root: Node
+
+    @classmethod
+    def adopt(cls, table: _PrefixTrie) -> CopyOnWriteTrie:
+        """The same handlers as `table`, in nodes of its own (`table` may still change in place)."""
+        adopted = cls()
+        adopted._root = copy.copy(table)._root
+        return adopted
+
+    def __copy__(self) -> CopyOnWriteTrie:
+        copied = self.__class__.__new__(self.__class__)
+        copied._root = self._root
+        return copied
+
+    def append_item(self, key: str, value: Any, section: int = 1) -> None:
+        root = _own(self._root)
+        node = root
+        for part in key.split("."):
+            child = node["children"].get(part)
+            child = {"chunk": part, "values": None, "children": {}} if child is None else _own(child)
+            node["children"][part] = child
+            node = child
+        values = node["values"]
+        node["values"] = values = NodeList([], [], []) if values is None else copy.copy(values)
+        values[section].append(value)
+        self._root = root
+
+    def remove_item(self, key: str, value: Any) -> None:
+        parts = key.split(".")
+        root = _own(self._root)
+        path = [root]
+        for part in parts:
+            child = path[-1]["children"].get(part)
+            if child is None:
+                raise ValueError(f"key is not in trie: {key}")
+            child = _own(child)
+            path[-1]["children"][part] = child
+            path.append(child)
+        leaf = path[-1]
+        if leaf["values"] is not None:
+            leaf["values"] = values = copy.copy(leaf["values"])
+            section = next((section for section in values if value in section), None)
+            if section is not None:
+                section.remove(value)
+        # As botocore does: a node left with no children and no value list goes.
+        for parent, part, child in reversed(list(zip(path, parts, path[1:], strict=False))):
+            if not child["children"] and not child["values"]:
+                del parent["children"][part]
+        self._root = root
+
+
+def _own(node: Node) -> Node:
+    """A new node with the same values and children as `node`, whose children may be changed."""
+    return {"chunk": node["chunk"], "values": node["values"], "children": dict(node["children"])}

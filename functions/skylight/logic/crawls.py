@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
@@ -34,6 +35,7 @@ from skylight.models.inventory import (
     listing_digest,
     segment_key,
 )
+from skylight.providers.base import TenantContext
 
 logger = Logger(child=True)
 
@@ -107,29 +109,62 @@ def _begin(services: Services, account: Account, trigger: str) -> tuple[Crawl, b
 
 
 def plan_crawl(services: Services, tenant_id: str, account_id: str, crawl_id: str) -> list[str]:
-    """The regions to crawl (enabled ones, plus `global`), each recorded as pending."""
-    account = load_active_account(services, tenant_id, account_id)
+    """The regions to crawl (enabled ones, plus `global`), recorded as pending in one batch."""
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="plan") as own_table:
+        # Independent reads of Skylight's own table: one round trip on the crawl's path, not two.
+        account_read = own_table.submit(load_active_account, services, tenant_id, account_id)
+        tenant_read = own_table.submit(tenant_context, services, tenant_id)
+        account, tenant = account_read.result(), tenant_read.result()
     provider = services.provider(account.provider)
-    regions = provider.crawl_plan(account, tenant_context(services, tenant_id))
-    for region in regions:
-        pending = RegionProgress(types_total=len(provider.resource_types(region)))
-        services.crawls.save_region(tenant_id, account_id, crawl_id, region, pending)
+    regions = provider.crawl_plan(account, tenant)
+    services.crawls.save_regions(
+        tenant_id,
+        account_id,
+        crawl_id,
+        {region: RegionProgress(types_total=len(provider.resource_types(region))) for region in regions},
+    )
     return regions
 
 
 def crawl_region(
     services: Services, tenant_id: str, account_id: str, crawl_id: str, region: str
 ) -> RegionProgress:
-    """List one region and commit what changed; checked first so a disconnected account is never called."""
-    account = load_active_account(services, tenant_id, account_id)
+    """List one region and commit what changed; checked first so a disconnected account is never called.
+
+    What it needs from Skylight's own table (account, tenant, the region's digests) is read at once,
+    and the record that the region started is written while it lists: on a crawl's longest path,
+    each would otherwise be one more round trip before the first call to the customer's account.
+    """
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="region") as own_table:
+        account_read = own_table.submit(load_active_account, services, tenant_id, account_id)
+        tenant_read = own_table.submit(tenant_context, services, tenant_id)
+        digests_read = own_table.submit(services.inventory.digests, tenant_id, account_id, region)
+        account = account_read.result()  # raises for a disconnected account, before any call to it
+        return _crawl_region(
+            services, account, crawl_id, region, tenant_read, digests_read.result(), own_table
+        )
+
+
+def _crawl_region(
+    services: Services,
+    account: Account,
+    crawl_id: str,
+    region: str,
+    tenant_read: Future[TenantContext],
+    digests: dict[str, str],
+    own_table: ThreadPoolExecutor,
+) -> RegionProgress:
+    tenant_id, account_id = account.tenant_id, account.id
     provider = services.provider(account.provider)
     progress = RegionProgress(
         status=REGION_RUNNING,
         types_total=len(provider.resource_types(region)),
         started_at=services.clock(),
     )
-    services.crawls.save_region(tenant_id, account_id, crawl_id, region, progress)
-    commit = _RegionCommit(services, account, region)
+    started = own_table.submit(
+        services.crawls.save_region, tenant_id, account_id, crawl_id, region, progress.model_copy(deep=True)
+    )
+    commit = _RegionCommit(services, account, region, digests)
     lock = threading.Lock()
     last_saved = [progress.started_at or services.clock()]
 
@@ -145,17 +180,17 @@ def crawl_region(
             progress.errors += outcome.error is not None
             now = services.clock()
             snapshot = None
-            if now - last_saved[0] >= PROGRESS_EVERY:
+            if now - last_saved[0] >= PROGRESS_EVERY and started.done():
                 last_saved[0] = now
                 snapshot = progress.model_copy(deep=True)
         # Written outside the lock, so other types finishing meanwhile never wait on storage; the
-        # final save below is the one that counts.
+        # final save below is the one that counts. Never before the record that the region started.
         if snapshot is not None:
             services.crawls.save_region(tenant_id, account_id, crawl_id, region, snapshot)
 
     provider.crawl_region(
         account,
-        tenant_context(services, tenant_id),
+        tenant_read.result(),
         region,
         on_listed=on_listed,
         recorded_pages=commit.recorded_pages(),
@@ -164,6 +199,7 @@ def crawl_region(
     progress.status = _region_status(progress)
     progress.finished_at = services.clock()
     progress.writes = commit.writes
+    started.result()
     services.crawls.save_region(tenant_id, account_id, crawl_id, region, progress)
     logger.info(
         "region crawled",
@@ -183,11 +219,10 @@ class _RegionCommit:
     vouching for half-written items.
     """
 
-    def __init__(self, services: Services, account: Account, region: str) -> None:
+    def __init__(self, services: Services, account: Account, region: str, stored: dict[str, str]) -> None:
         self._services = services
         self._account = account
         self._region = region
-        stored = services.inventory.digests(account.tenant_id, account.id, region)
         self._known = {kind: RecordedListing.decode(text) for kind, text in stored.items()}
         self._recorded = dict(self._known)
         self._forgotten = False

@@ -17,7 +17,12 @@ from botocore.config import Config
 from botocore.credentials import DeferredRefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
-from skylight.gateways.sessions import creating_clients, session_with_shared_models, shared_session
+from skylight.gateways.sessions import (
+    creating_clients,
+    proxies_from_environment,
+    session_with_shared_models,
+    shared_session,
+)
 from skylight.providers.aws.permissions import Probe
 
 THROTTLING_CODES = frozenset(
@@ -123,11 +128,14 @@ class AwsGateway(Protocol):
 # Attempts in all, the first included (botocore's `max_attempts` would count retries only).
 CALL_ATTEMPTS = 3
 CRAWL_ATTEMPTS = 5
+# A function's environment is fixed for its life: read once.
+_PROXIES = proxies_from_environment()
 _CLIENT_CONFIG = Config(
     retries={"mode": "standard", "total_max_attempts": CALL_ATTEMPTS},
     connect_timeout=3,
     read_timeout=10,
     max_pool_connections=20,
+    proxies=_PROXIES,
 )
 # Crawls may wait a little longer and retry throttles a few more times, with jittered backoff;
 # `adaptive` mode would not help, its rate limiter lives in one process.
@@ -137,6 +145,7 @@ _CRAWL_CONFIG = Config(
     read_timeout=30,
     max_pool_connections=32,
     tcp_keepalive=True,
+    proxies=_PROXIES,
 )
 # Regions that are on without opting in; `OptInStatus` says the same for the ones AWS reports.
 ENABLED_OPT_IN_STATUSES = frozenset({"opt-in-not-required", "opted-in"})

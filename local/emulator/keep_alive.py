@@ -1,0 +1,169 @@
+"""Connections kept open between calls, as AWS endpoints keep them.
+
+SDKs hold a pool of connections per client and send call after call on them. werkzeug's
+development server answers every request with `Connection: close` (Python's `http.server` cannot
+tell where an unread request body ends), so each emulated call paid for a new TCP connection on
+the client and a new thread on the server: a third of a call's CPU, on both sides, that AWS never
+costs. This handler reads each request body to its declared end, answers with a `Content-Length`,
+and keeps the connection for the next request unless the client asked to close it. Connections
+still open when the emulator stops are shut, so no pooled connection reaches a stopped emulator.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import traceback
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import IO, Any
+
+from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+#: An idle connection is closed after this long (botocore reconnects when it finds one closed).
+IDLE_TIMEOUT_S = 60.0
+_NO_BODY_STATUSES = frozenset({HTTPStatus.NO_CONTENT, HTTPStatus.NOT_MODIFIED})
+
+
+class OpenConnections:
+    """The server's open client connections, so that stopping the server can close them."""
+
+    def __init__(self) -> None:
+        self._sockets: set[socket.socket] = set()
+        self._lock = threading.Lock()
+
+    def add(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._sockets.add(connection)
+
+    def discard(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._sockets.discard(connection)
+
+    def close_all(self) -> None:
+        with self._lock:
+            sockets, self._sockets = self._sockets, set()
+        for connection in sockets:
+            with contextlib.suppress(OSError):  # already closed by the client
+                connection.shutdown(socket.SHUT_RDWR)  # the handler's next read ends its loop
+
+
+class _BodyReader:
+    """The request body as the app sees it, counting what the app read so the rest can be skipped."""
+
+    def __init__(self, stream: IO[bytes], length: int | None) -> None:
+        self._stream = stream
+        self._left = length  # None: the stream ends the body itself (dechunked)
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._take(self._stream.read, size)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return self._take(self._stream.readline, size)
+
+    def _take(self, reader: Callable[[int], bytes], size: int | None) -> bytes:
+        wanted = -1 if size is None else size
+        if self._left is not None:
+            wanted = self._left if wanted < 0 else min(wanted, self._left)
+        data = reader(wanted)
+        if self._left is not None:
+            self._left -= len(data)
+        return data
+
+    def __iter__(self) -> Any:
+        return iter(self.readline, b"")
+
+    def skip_rest(self) -> None:
+        while self.read(65536):
+            pass
+
+
+class KeepAliveRequestHandler(MotoRequestHandler):
+    """moto's request handler, answering on a connection that stays open for the next request."""
+
+    protocol_version = "HTTP/1.1"
+    timeout = IDLE_TIMEOUT_S  # applied to the socket by `StreamRequestHandler.setup`
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        connections = getattr(self.server, "open_connections", None)
+        if connections is not None:
+            connections.add(self.connection)
+
+    def finish(self) -> None:
+        connections = getattr(self.server, "open_connections", None)
+        if connections is not None:
+            connections.discard(self.connection)
+        super().finish()
+
+    def log_error(self, format: str, *args: Any) -> None:
+        # An idle connection timing out is how keep-alive ends, not an error worth a line.
+        if not format.startswith("Request timed out"):
+            super().log_error(format, *args)
+
+    def run_wsgi(self) -> None:
+        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        self.environ = environ = self.make_environ()
+        length = environ.get("CONTENT_LENGTH")
+        chunked = environ.get("wsgi.input_terminated", False)
+        body = _BodyReader(
+            environ["wsgi.input"], None if chunked else int(length) if length and length.isdigit() else 0
+        )
+        environ["wsgi.input"] = body
+        try:
+            status, headers, payload = _respond(self.server.app, environ)
+        except Exception:  # the app failed: answer 500 and close, as werkzeug does
+            self.log_error("Error on request:\n%s", traceback.format_exc())
+            self.close_connection = True
+            status, headers, payload = "500 INTERNAL SERVER ERROR", [("Content-Type", "text/plain")], b""
+        try:
+            body.skip_rest()
+        except OSError:
+            self.close_connection = True
+        self._send(status, headers, payload, head=environ["REQUEST_METHOD"] == "HEAD")
+
+    def _send(self, status: str, headers: list[tuple[str, str]], payload: bytes, head: bool) -> None:
+        code_text, _, message = status.partition(" ")
+        code = int(code_text)
+        self.send_response(code, message)
+        names = set()
+        for name, value in headers:
+            lowered = name.lower()
+            if lowered in ("connection", "transfer-encoding"):
+                continue  # the connection's framing is this handler's to say
+            names.add(lowered)
+            self.send_header(name, value)
+        has_body = not (100 <= code < 200 or code in _NO_BODY_STATUSES)
+        if has_body and "content-length" not in names:
+            self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Connection", "close" if self.close_connection else "keep-alive")
+        # Headers and body in one write: two small writes on an open connection wait on the
+        # client's delayed acknowledgement (Nagle), up to 40 ms a response.
+        self._headers_buffer.append(b"\r\n")
+        if has_body and not head:
+            self._headers_buffer.append(payload)
+        self.flush_headers()
+
+
+def _respond(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Run the WSGI app; its status, headers and whole body."""
+    started: dict[str, Any] = {}
+    written: list[bytes] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        if exc_info and started:
+            raise exc_info[1].with_traceback(exc_info[2])
+        started.update(status=status, headers=list(headers))
+        return written.append
+
+    chunks: Iterable[bytes] = app(environ, start_response)
+    try:
+        written.extend(chunks)
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+    return started["status"], started["headers"], b"".join(written)

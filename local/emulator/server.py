@@ -20,7 +20,7 @@ from typing import Any, cast
 from moto.core.config import DefaultConfig, default_user_config
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.server import ThreadedMotoServer
-from werkzeug.serving import make_server
+from werkzeug.serving import ThreadedWSGIServer
 
 from local.emulator.clients import client_for_account
 from local.emulator.keep_alive import KeepAliveRequestHandler, OpenConnections
@@ -37,13 +37,21 @@ _ENVIRONMENT = {"MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
 _moto_config = cast(dict[str, Any], default_user_config)
 
 
+class _Server(ThreadedWSGIServer):
+    # werkzeug listens with a backlog of 128. A crawl opens a few hundred connections at once, and
+    # those beyond the backlog had their SYN dropped and retried a second later (the kernel's
+    # ListenOverflows): random one-second stalls that AWS's endpoints never cause.
+    request_queue_size = 2048
+
+
 class _ThreadedServer(ThreadedMotoServer):
-    """moto's threaded server, with three fixes.
+    """moto's threaded server, with four fixes.
 
     It polls for shutdown every 50 ms instead of every 0.5 s (`stop()` waits for the next poll, which
     adds up in test suites); a port that cannot be bound is reported instead of leaving `start()`
-    waiting forever for a server that never became ready; and connections stay open between
-    requests, as AWS keeps them (`keep_alive`), until the server stops.
+    waiting forever for a server that never became ready; connections stay open between requests,
+    as AWS keeps them (`keep_alive`), until the server stops; and its accept queue holds a burst of
+    new connections (`_Server`).
     """
 
     startup_error: OSError | None = None
@@ -55,9 +63,7 @@ class _ThreadedServer(ThreadedMotoServer):
         if self.middleware is not None:
             app = self.middleware(app)
         try:
-            self._server = make_server(
-                self._ip_address, self._port, app, True, request_handler=KeepAliveRequestHandler
-            )
+            self._server = _Server(self._ip_address, self._port, app, handler=KeepAliveRequestHandler)
         except (OSError, SystemExit):  # werkzeug reports an unusable port with sys.exit(1)
             self.startup_error = OSError(f"cannot listen on {self._ip_address}:{self._port}")
             self._server_ready_event.set()

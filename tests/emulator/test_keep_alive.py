@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import http.client
+import select
+import socket
+import time
 
 from local.emulator import EmulatorHandle, start_emulator
 from tests.emulator.conftest import CUSTOMER, Aws
@@ -88,3 +91,26 @@ def test_stopping_the_emulator_shuts_its_open_connections() -> None:
     connection.close()
 
     assert closed  # the server ended the connection instead of leaving it to an old app
+
+
+def test_a_burst_of_new_connections_is_accepted_without_waiting_on_syn_retries(
+    emulator: EmulatorHandle,
+) -> None:
+    """Connections beyond the accept queue have their SYN dropped and retried a second later."""
+    sockets = [socket.socket() for _ in range(300)]
+    started = time.monotonic()
+    try:
+        for each in sockets:
+            each.setblocking(False)
+            each.connect_ex((emulator.host, emulator.port))
+        pending = list(sockets)
+        while pending and time.monotonic() - started < 3:
+            _, writable, _ = select.select([], pending, [], 0.05)
+            pending = [each for each in pending if each not in writable]
+        connected_in = time.monotonic() - started
+    finally:
+        for each in sockets:
+            each.close()
+
+    assert not pending
+    assert connected_in < 0.9  # no connection waited for a retried SYN

@@ -194,6 +194,7 @@ def _crawl_region(
         region,
         on_listed=on_listed,
         recorded_pages=commit.recorded_pages(),
+        recorded_counts=commit.recorded_counts(),
     )
     commit.save_digests()
     progress.status = _region_status(progress)
@@ -232,6 +233,10 @@ class _RegionCommit:
     def recorded_pages(self) -> dict[str, str]:
         """The pages fingerprint recorded with each type's stored items, where there is one."""
         return {kind: known.pages for kind, known in self._known.items() if known.pages}
+
+    def recorded_counts(self) -> dict[str, int]:
+        """How many items each type had when its items were last stored."""
+        return {kind: known.count for kind, known in self._known.items()}
 
     def listing(self, listing: TypeListing) -> TypeOutcome:
         """Commit one (region, type) listing; a failed listing keeps its previous items (and digest)."""

@@ -85,11 +85,13 @@ class CloudProvider(ABC):
         region: str,
         on_listed: Callable[[TypeListing], None] | None = None,
         recorded_pages: Mapping[str, str] | None = None,
+        recorded_counts: Mapping[str, int] | None = None,
     ) -> list[TypeListing]:
         """List every resource type of one region; a type that fails carries its error instead.
 
         `recorded_pages`: by type, the pages fingerprint recorded with its stored items; a type whose
-        pages are unchanged may be reported as such (`TypeListing.unchanged_pages`), unparsed."""
+        pages are unchanged may be reported as such (`TypeListing.unchanged_pages`), unparsed.
+        `recorded_counts`: by type, how many items it had last time (the largest listings start first)."""
 
 
 @lru_cache(maxsize=1)

@@ -238,6 +238,24 @@ def modules_for(region: str, modules: Iterable[ResourceModule] | None = None) ->
     return [module for module in modules or resource_modules() if module.type.scope is wanted]
 
 
+class _ClientsOnFirstUse:
+    """One client per service, created by the first listing that needs it (the others wait for it)."""
+
+    def __init__(self, create: Callable[[str], Any]) -> None:
+        self._create = create
+        self._clients: dict[str, Any] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def get(self, service: str) -> Any:
+        with self._lock:
+            lock = self._locks.setdefault(service, threading.Lock())
+        with lock:
+            if service not in self._clients:
+                self._clients[service] = self._create(service)
+            return self._clients[service]
+
+
 class RegionCrawler:
     """Lists one region of one account with the credentials it is given (kept in memory only)."""
 
@@ -262,12 +280,17 @@ class RegionCrawler:
         modules: Iterable[ResourceModule] | None = None,
         on_listed: Callable[[TypeListing], None] | None = None,
         recorded_pages: Mapping[str, str] | None = None,
+        recorded_counts: Mapping[str, int] | None = None,
     ) -> list[TypeListing]:
         """Every type of `region` listed concurrently; a failing type never stops the others.
 
         `recorded_pages`: the pages fingerprint recorded with each type's stored items, if any; a type
-        whose pages still have it is reported unchanged without being parsed (see `pages`)."""
-        selected = modules_for(region, modules)
+        whose pages still have it is reported unchanged without being parsed (see `pages`).
+        `recorded_counts`: how many items each type had last time. The largest listings start first,
+        as they are the likeliest to be the region's longest chain of pages, and each type starts as
+        soon as its own service's client exists, not once all of them do."""
+        counts = recorded_counts or {}
+        selected = sorted(modules_for(region, modules), key=lambda module: -counts.get(module.type.name, 0))
         recorded_pages = recorded_pages or {}
         if not selected:
             return []
@@ -293,14 +316,19 @@ class RegionCrawler:
                 ).values()
             }
 
-        clients = clients_in(api_region, services)
+        clients = _ClientsOnFirstUse(lambda service: clients_in(api_region, [service])[service])
         # A global type's resources live in many regions: their tags are read in each of them.
-        tagging_clients = {api_region: clients.get(TAGGING)}
+        tagging_clients = {api_region: clients}
+        tagging_lock = threading.Lock()
 
         def tagging_client(tags_region: str) -> Any:
-            if tagging_clients.get(tags_region) is None:
-                tagging_clients[tags_region] = clients_in(tags_region, [TAGGING])[TAGGING]
-            return tagging_clients[tags_region]
+            with tagging_lock:
+                if tags_region not in tagging_clients:
+                    tagging_clients[tags_region] = _ClientsOnFirstUse(
+                        lambda service: clients_in(tags_region, [service])[service]
+                    )
+                region_clients = tagging_clients[tags_region]
+            return region_clients.get(TAGGING)
 
         tags = _Tags(tagging_client, type_filters) if type_filters else None
         location = Location(account_id=account_id, region=api_region, partition=partition)
@@ -311,7 +339,7 @@ class RegionCrawler:
             try:
                 listing = self._list_type(
                     module,
-                    clients[module.type.service],
+                    clients.get(module.type.service),
                     location,
                     region,
                     meter,

@@ -166,6 +166,7 @@ class AwsProvider(CloudProvider):
         region: str,
         on_listed: Callable[[TypeListing], None] | None = None,
         recorded_pages: Mapping[str, str] | None = None,
+        recorded_counts: Mapping[str, int] | None = None,
     ) -> list[TypeListing]:
         crawler = RegionCrawler(self.gateway, max_workers=self._listing_concurrency)
         try:
@@ -193,6 +194,7 @@ class AwsProvider(CloudProvider):
             region,
             on_listed=on_listed,
             recorded_pages=recorded_pages,
+            recorded_counts=recorded_counts,
         )
 
 

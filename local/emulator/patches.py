@@ -13,7 +13,8 @@ Each patch lives in its own module, whose docstring names the moto gap it closes
 * `dynamodb_queries`  a Query reads only the items its key condition names (moto sorts the whole table);
 * `dynamodb_transactions`  a transaction copies its own items for rollback (moto copies whole tables);
 * `pagination`        large EC2 and Lambda listings answer page by page (moto answers all at once);
-* `ec2_tags`          an EC2 resource's tags are read from its own entry (moto scans the region's).
+* `ec2_tags`          an EC2 resource's tags are read from its own entry (moto scans the region's);
+* `backend_names`     moto's service packages are listed once (moto lists its folder per request).
 
 The patches change moto's classes, so they apply to the in-process `mock_aws` and to a
 `ThreadedMotoServer` in the same process alike. `install()` is idempotent and thread-safe.
@@ -25,6 +26,7 @@ import threading
 
 from local.emulator import (
     access_keys,
+    backend_names,
     buckets,
     denials,
     dynamodb_queries,
@@ -61,6 +63,7 @@ def install() -> None:
         dynamodb_transactions.install()
         pagination.install()
         ec2_tags.install()
+        backend_names.install()
         _installed = True
 
 

@@ -15,11 +15,13 @@ import contextlib
 import socket
 import threading
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import IO, Any
 
 from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+from local.emulator.wsgi import run_app
 
 #: An idle connection is closed after this long (botocore reconnects when it finds one closed).
 IDLE_TIMEOUT_S = 60.0
@@ -114,7 +116,7 @@ class KeepAliveRequestHandler(MotoRequestHandler):
         )
         environ["wsgi.input"] = body
         try:
-            status, headers, payload = _respond(self.server.app, environ)
+            status, headers, payload = run_app(self.server.app, environ)
         except Exception:  # the app failed: answer 500 and close, as werkzeug does
             self.log_error("Error on request:\n%s", traceback.format_exc())
             self.close_connection = True
@@ -146,24 +148,3 @@ class KeepAliveRequestHandler(MotoRequestHandler):
         if has_body and not head:
             self._headers_buffer.append(payload)
         self.flush_headers()
-
-
-def _respond(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
-    """Run the WSGI app; its status, headers and whole body."""
-    started: dict[str, Any] = {}
-    written: list[bytes] = []
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        if exc_info and started:
-            raise exc_info[1].with_traceback(exc_info[2])
-        started.update(status=status, headers=list(headers))
-        return written.append
-
-    chunks: Iterable[bytes] = app(environ, start_response)
-    try:
-        written.extend(chunks)
-    finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
-    return started["status"], started["headers"], b"".join(written)

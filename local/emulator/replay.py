@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+from local.emulator.wsgi import run_app
+
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/")
@@ -95,20 +97,7 @@ class ReplayCache:
         return _Request(account=account, key=key, read_only=read_only)
 
     def _record(self, app: WsgiApp, environ: dict[str, Any], request: _Request) -> _Answer:
-        started: dict[str, Any] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            started.update(status=status, headers=list(headers))
-            return lambda _chunk: None
-
-        chunks = app(environ, capture)
-        try:
-            body = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-        answer = _Answer(started["status"], started["headers"], body)
+        answer = _Answer(*run_app(app, environ))
         if answer.status.startswith("200"):
             with self._lock:
                 self._answers[request.key] = answer

@@ -44,6 +44,8 @@ def _volumes(count: int) -> list[str]:
 
 
 def _list(hooks: Any = (), recorded: str | None = None) -> TypeListing:
+    # Only the pages fingerprint of what is recorded matters here.
+    known = {PAGED_VOLUMES.type.name: RecordedListing(digest="0:-", pages=recorded)} if recorded else None
     gateway = Boto3AwsGateway(PLATFORM_PRINCIPAL_ARN, "us-east-1", event_hooks=tuple(hooks))
     [listing] = RegionCrawler(gateway).list_region(
         # The emulator's own account, whose dummy credentials these are.
@@ -52,7 +54,7 @@ def _list(hooks: Any = (), recorded: str | None = None) -> TypeListing:
         "aws",
         "us-east-1",
         modules=[PAGED_VOLUMES],
-        recorded_pages={PAGED_VOLUMES.type.name: recorded} if recorded else None,
+        recorded=known,
     )
     assert listing.error is None, listing.error
     return listing

@@ -193,8 +193,7 @@ def _crawl_region(
         tenant_read.result(),
         region,
         on_listed=on_listed,
-        recorded_pages=commit.recorded_pages(),
-        recorded_counts=commit.recorded_counts(),
+        recorded=commit.recorded(),
     )
     commit.save_digests()
     progress.status = _region_status(progress)
@@ -230,13 +229,9 @@ class _RegionCommit:
         self._lock = threading.Lock()
         self.writes = WriteStats()
 
-    def recorded_pages(self) -> dict[str, str]:
-        """The pages fingerprint recorded with each type's stored items, where there is one."""
-        return {kind: known.pages for kind, known in self._known.items() if known.pages}
-
-    def recorded_counts(self) -> dict[str, int]:
-        """How many items each type had when its items were last stored."""
-        return {kind: known.count for kind, known in self._known.items()}
+    def recorded(self) -> dict[str, RecordedListing]:
+        """What was recorded of each type's listing when its items were last stored."""
+        return dict(self._known)
 
     def listing(self, listing: TypeListing) -> TypeOutcome:
         """Commit one (region, type) listing; a failed listing keeps its previous items (and digest)."""

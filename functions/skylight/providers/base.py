@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from skylight.models.domain import Access, Account, ValidationReport
-from skylight.models.inventory import TypeListing
+from skylight.models.inventory import RecordedListing, TypeListing
 
 
 @dataclass(frozen=True)
@@ -84,14 +84,13 @@ class CloudProvider(ABC):
         tenant: TenantContext,
         region: str,
         on_listed: Callable[[TypeListing], None] | None = None,
-        recorded_pages: Mapping[str, str] | None = None,
-        recorded_counts: Mapping[str, int] | None = None,
+        recorded: Mapping[str, RecordedListing] | None = None,
     ) -> list[TypeListing]:
         """List every resource type of one region; a type that fails carries its error instead.
 
-        `recorded_pages`: by type, the pages fingerprint recorded with its stored items; a type whose
-        pages are unchanged may be reported as such (`TypeListing.unchanged_pages`), unparsed.
-        `recorded_counts`: by type, how many items it had last time (the largest listings start first)."""
+        `recorded`: by type, what was recorded when its items were last stored. A type whose pages
+        still have the recorded fingerprint may be reported unchanged (`TypeListing.unchanged_pages`),
+        unparsed; the largest listings may start first."""
 
 
 @lru_cache(maxsize=1)

@@ -20,7 +20,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from skylight.models.inventory import GLOBAL_SEGMENT, ListingError, Resource, TypeListing
+from skylight.models.inventory import GLOBAL_SEGMENT, ListingError, RecordedListing, Resource, TypeListing
 from skylight.providers.aws import pages
 from skylight.providers.aws.gateway import (
     CRAWL_ATTEMPTS,
@@ -239,21 +239,23 @@ def modules_for(region: str, modules: Iterable[ResourceModule] | None = None) ->
 
 
 class _ClientsOnFirstUse:
-    """One client per service, created by the first listing that needs it (the others wait for it)."""
+    """One client per (region, service), created by the first listing that needs it (the others
+    wait for it)."""
 
-    def __init__(self, create: Callable[[str], Any]) -> None:
+    def __init__(self, create: Callable[[str, str], Any]) -> None:
         self._create = create
-        self._clients: dict[str, Any] = {}
-        self._locks: dict[str, threading.Lock] = {}
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._lock = threading.Lock()
 
-    def get(self, service: str) -> Any:
+    def get(self, region: str, service: str) -> Any:
+        key = (region, service)
         with self._lock:
-            lock = self._locks.setdefault(service, threading.Lock())
+            lock = self._locks.setdefault(key, threading.Lock())
         with lock:
-            if service not in self._clients:
-                self._clients[service] = self._create(service)
-            return self._clients[service]
+            if key not in self._clients:
+                self._clients[key] = self._create(region, service)
+            return self._clients[key]
 
 
 class RegionCrawler:
@@ -279,19 +281,22 @@ class RegionCrawler:
         region: str,
         modules: Iterable[ResourceModule] | None = None,
         on_listed: Callable[[TypeListing], None] | None = None,
-        recorded_pages: Mapping[str, str] | None = None,
-        recorded_counts: Mapping[str, int] | None = None,
+        recorded: Mapping[str, RecordedListing] | None = None,
     ) -> list[TypeListing]:
         """Every type of `region` listed concurrently; a failing type never stops the others.
 
-        `recorded_pages`: the pages fingerprint recorded with each type's stored items, if any; a type
-        whose pages still have it is reported unchanged without being parsed (see `pages`).
-        `recorded_counts`: how many items each type had last time. The largest listings start first,
-        as they are the likeliest to be the region's longest chain of pages, and each type starts as
-        soon as its own service's client exists, not once all of them do."""
-        counts = recorded_counts or {}
-        selected = sorted(modules_for(region, modules), key=lambda module: -counts.get(module.type.name, 0))
-        recorded_pages = recorded_pages or {}
+        `recorded`: what was recorded of each type's listing when its items were last stored. A type
+        whose pages still have the recorded fingerprint is reported unchanged without being parsed
+        (see `pages`). The types that had the most items start first, as they are the likeliest to be
+        the region's longest chain of pages, and each type starts as soon as its own service's client
+        exists, not once all of them do."""
+        recorded = recorded or {}
+
+        def last_count(module: ResourceModule) -> int:
+            known = recorded.get(module.type.name)
+            return known.count if known is not None else 0
+
+        selected = sorted(modules_for(region, modules), key=last_count, reverse=True)
         if not selected:
             return []
         api_region = HOME_REGIONS.get(partition, "us-east-1") if region == GLOBAL_SEGMENT else region
@@ -303,32 +308,16 @@ class RegionCrawler:
         accounting = _CallAccounting(buckets)
         paged = {module.type.service for module in selected if module.type.skip_unchanged_pages}
 
-        def clients_in(client_region: str, wanted: list[str]) -> dict[str, Any]:
+        def client_in(client_region: str, service: str) -> Any:
             # The pages' hooks first: an answer replayed from kept pages is not charged again.
-            return {
-                service: client
-                for service in wanted
-                for client in self._gateway.regional_clients(
-                    credentials,
-                    client_region,
-                    [service],
-                    [*(pages.hooks() if service in paged else []), *accounting.hooks(service)],
-                ).values()
-            }
+            hooks = [*(pages.hooks() if service in paged else []), *accounting.hooks(service)]
+            return self._gateway.regional_clients(credentials, client_region, [service], hooks)[service]
 
-        clients = _ClientsOnFirstUse(lambda service: clients_in(api_region, [service])[service])
-        # A global type's resources live in many regions: their tags are read in each of them.
-        tagging_clients = {api_region: clients}
-        tagging_lock = threading.Lock()
+        clients = _ClientsOnFirstUse(client_in)
 
         def tagging_client(tags_region: str) -> Any:
-            with tagging_lock:
-                if tags_region not in tagging_clients:
-                    tagging_clients[tags_region] = _ClientsOnFirstUse(
-                        lambda service: clients_in(tags_region, [service])[service]
-                    )
-                region_clients = tagging_clients[tags_region]
-            return region_clients.get(TAGGING)
+            # A global type's resources live in many regions: their tags are read in each of them.
+            return clients.get(tags_region, TAGGING)
 
         tags = _Tags(tagging_client, type_filters) if type_filters else None
         location = Location(account_id=account_id, region=api_region, partition=partition)
@@ -339,12 +328,12 @@ class RegionCrawler:
             try:
                 listing = self._list_type(
                     module,
-                    clients.get(module.type.service),
+                    clients.get(api_region, module.type.service),
                     location,
                     region,
                     meter,
                     tags,
-                    recorded_pages.get(module.type.name),
+                    _recorded_pages(recorded.get(module.type.name)),
                 )
             finally:
                 _LISTING.reset(listing_context)
@@ -432,6 +421,10 @@ class RegionCrawler:
             pages_fingerprint=recorder.fingerprint if recorder is not None and error is None else None,
             unchanged_pages=unchanged,
         )
+
+
+def _recorded_pages(known: RecordedListing | None) -> str | None:
+    return known.pages if known is not None else None
 
 
 def _fetched(module: ResourceModule, client: Any, recorder: pages.PageRecorder | None) -> list[Any]:

@@ -10,7 +10,7 @@ from typing import Any
 from skylight.config import get_settings
 from skylight.models.domain import Access, Account, ValidationReport
 from skylight.models.errors import CredentialsUnavailable, InvalidRequest, RetryLater
-from skylight.models.inventory import GLOBAL_SEGMENT, TypeListing
+from skylight.models.inventory import GLOBAL_SEGMENT, RecordedListing, TypeListing
 from skylight.models.secrets import SecretScope
 from skylight.providers.aws.access_keys import (
     PURPOSE,
@@ -165,8 +165,7 @@ class AwsProvider(CloudProvider):
         tenant: TenantContext,
         region: str,
         on_listed: Callable[[TypeListing], None] | None = None,
-        recorded_pages: Mapping[str, str] | None = None,
-        recorded_counts: Mapping[str, int] | None = None,
+        recorded: Mapping[str, RecordedListing] | None = None,
     ) -> list[TypeListing]:
         crawler = RegionCrawler(self.gateway, max_workers=self._listing_concurrency)
         try:
@@ -193,8 +192,7 @@ class AwsProvider(CloudProvider):
             _partition(account),
             region,
             on_listed=on_listed,
-            recorded_pages=recorded_pages,
-            recorded_counts=recorded_counts,
+            recorded=recorded,
         )
 
 

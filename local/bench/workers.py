@@ -2,7 +2,8 @@
 
 Deployed, Begin and Plan run in one Lambda invocation each, every region in a Lambda of its own (the
 Map), then Finish. Here a pool of worker processes plays the Lambdas: each worker imports the
-functions' code once (a warm container) and runs one task at a time with the production use cases
+functions' code once and parses the service models a crawl reads (a warm container that has crawled
+before) and runs one task at a time with the production use cases
 (`skylight.logic.crawls`), provider, gateway and repositories. Every HTTP attempt to AWS (customer
 calls and STS) first sleeps the configured latency on the client side; calls to Skylight's own
 table are not delayed. Each task reports its calls, CPU time and peak memory.
@@ -102,6 +103,18 @@ class _Worker:
             self._services[listing_concurrency] = build_services(self.latency, listing_concurrency)
         return self._services[listing_concurrency]
 
+    def load_service_models(self) -> None:
+        """Parse the service models a crawl reads, as a container that has crawled before has: by
+        creating one client of each service (never called) with the production gateway."""
+        from skylight.models.inventory import GLOBAL_SEGMENT
+        from skylight.providers.aws.crawler import TAGGING, modules_for
+        from skylight.providers.aws.gateway import TemporaryCredentials
+
+        gateway = self.services(None).provider("aws").gateway
+        services = {module.type.service for module in modules_for(REGION) + modules_for(GLOBAL_SEGMENT)}
+        never_used = TemporaryCredentials("warm-up", "warm-up", "warm-up")
+        gateway.regional_clients(never_used, REGION, services | {TAGGING, "sts"})
+
     def measured(self, task: Callable[[], T]) -> tuple[T, dict[str, Any]]:
         """Run `task`; what it cost: wall and CPU seconds, AWS calls by operation, peak memory."""
         calls, cpu, started = self.latency.snapshot(), _cpu_s(), time.perf_counter()
@@ -128,6 +141,7 @@ def _initialize(environment: dict[str, str], latency_s: float) -> None:
     import skylight.handlers.workflow.tasks  # noqa: F401
 
     _worker = _Worker(latency_s)
+    _worker.load_service_models()
 
 
 def _current() -> _Worker:

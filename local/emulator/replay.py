@@ -28,8 +28,9 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/")
 _READ_ONLY = re.compile(r"^(Describe|List|Get)[A-Z]")
-# Never replayed: identities and keys, and the tagging API, whose page tokens moto hands out once.
-_NEVER = frozenset({"sts", "iam", "kms", "states", "scheduler", "tagging"})
+# Never replayed: identities and keys. (The tagging API's page tokens are good for one use in moto;
+# replaying is still safe, since every page of a listing is recorded and replayed together.)
+_NEVER = frozenset({"sts", "iam", "kms", "states", "scheduler"})
 
 
 @dataclass(frozen=True)

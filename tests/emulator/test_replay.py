@@ -68,3 +68,38 @@ def test_other_accounts_are_never_replayed(replaying: tuple[EmulatorHandle, Repl
     _tagged(emulator, OTHER_CUSTOMER)
     _tagged(emulator, OTHER_CUSTOMER)
     assert cache.hits == hits
+
+
+def _tagging(emulator: EmulatorHandle) -> object:
+    return client_for_account(
+        "resourcegroupstaggingapi", CUSTOMER, emulator.endpoint_url, "eu-west-3", SESSION
+    )
+
+
+def _tagged_arns(emulator: EmulatorHandle, page_size: int) -> list[str]:
+    pages = (
+        _tagging(emulator)
+        .get_paginator("get_resources")
+        .paginate(  # type: ignore[attr-defined]
+            ResourceTypeFilters=["ec2:security-group"], ResourcesPerPage=page_size
+        )
+    )
+    return sorted(item["ResourceARN"] for page in pages for item in page["ResourceTagMappingList"])
+
+
+def test_a_listing_of_the_tagging_api_is_replayed_page_by_page(
+    replaying: tuple[EmulatorHandle, ReplayCache],
+) -> None:
+    emulator, cache = replaying
+    ec2 = client_for_account("ec2", CUSTOMER, emulator.endpoint_url, "eu-west-3", SESSION)
+    for index in range(3):
+        group = ec2.create_security_group(GroupName=f"tagged-{index}", Description="d")
+        ec2.create_tags(Resources=[group["GroupId"]], Tags=[{"Key": "team", "Value": "a"}])
+    cache.clear()
+    # Pages of one: moto hands out a token per page and accepts each once, so the second listing
+    # only completes if its pages are the first listing's, replayed together.
+    first = _tagged_arns(emulator, page_size=1)
+    hits = cache.hits
+    assert _tagged_arns(emulator, page_size=1) == first
+    assert len(first) == 3
+    assert cache.hits == hits + 3

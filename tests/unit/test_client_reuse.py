@@ -7,6 +7,7 @@ import copy
 import random
 
 import boto3
+import botocore.config
 import botocore.session
 import botocore.useragent
 import pytest
@@ -41,6 +42,40 @@ def test_clients_of_one_session_share_model_and_class_but_not_identity() -> None
     assert second._request_signer._credentials.access_key == "AKIASECOND"  # type: ignore[attr-defined]
     # Each has its own handlers (the crawler's budget hooks are per client).
     assert first.meta.events is not second.meta.events  # type: ignore[attr-defined]
+
+
+def _endpoint(client: object, operation: str) -> str:
+    resolver = client._ruleset_resolver  # type: ignore[attr-defined]
+    model = client.meta.service_model.operation_model(operation)  # type: ignore[attr-defined]
+    return str(resolver.construct_endpoint(operation_model=model, call_args={}, request_context={}).url)
+
+
+def test_clients_of_one_service_share_its_endpoint_rules_and_each_resolves_its_own_endpoint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EC2", "AWS_USE_FIPS_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    east, west = _client("us-east-1", "AKIAEAST"), _client("eu-west-1", "AKIAWEST")
+    fips = shared_client(
+        "ec2",
+        region_name="us-east-1",
+        aws_access_key_id="AKIAFIPS",
+        aws_secret_access_key="secret",
+        config=botocore.config.Config(use_fips_endpoint=True),
+    )
+    other_service = shared_client(
+        "lambda", region_name="us-east-1", aws_access_key_id="AKIAL", aws_secret_access_key="secret"
+    )
+
+    providers = {id(client._ruleset_resolver._provider) for client in (east, west, fips)}  # type: ignore[attr-defined]
+    assert len(providers) == 1
+    assert other_service._ruleset_resolver._provider is not east._ruleset_resolver._provider  # type: ignore[attr-defined]
+    # Resolved in this order, each answer comes from the shared cache of the one before if it were
+    # keyed wrongly.
+    assert _endpoint(east, "DescribeVpcs") == "https://ec2.us-east-1.amazonaws.com"
+    assert _endpoint(west, "DescribeVpcs") == "https://ec2.eu-west-1.amazonaws.com"
+    assert _endpoint(fips, "DescribeVpcs") == "https://ec2-fips.us-east-1.amazonaws.com"
+    assert _endpoint(other_service, "ListFunctions") == "https://lambda.us-east-1.amazonaws.com"
 
 
 def test_sessions_sharing_the_data_loader_share_models_and_others_do_not() -> None:

@@ -75,6 +75,11 @@ class _Raw:
         yield self._body
 
 
+def canned_answer(url: str, status: int, headers: dict[str, str], body: bytes) -> AWSResponse:
+    """An answer given in place of AWS's, which botocore parses and retries as a real one."""
+    return AWSResponse(url, status, headers, _Raw(body))
+
+
 class Throttler:
     """Throttles a share of the calls to the services it names, at random but reproducibly.
 
@@ -130,7 +135,7 @@ class Throttler:
         if not throttle:
             return None
         status, headers, body = _THROTTLED[_PROTOCOLS[service]]
-        return AWSResponse(request.url, status, headers, _Raw(body))
+        return canned_answer(request.url, status, headers, body)
 
 
 # Threads of a crawl's listings: `crawl-<region>_<n>` for each type's listing, `describe_<n>` for
@@ -283,4 +288,4 @@ class KmsFailure:
             raise EndpointConnectionError(endpoint_url=str(request.url))
         body = f'{{"__type":"{self._code}","message":"injected by the test"}}'.encode()
         headers = {"Content-Type": "application/x-amz-json-1.1"}
-        return AWSResponse(request.url, self._status, headers, _Raw(body))
+        return canned_answer(request.url, self._status, headers, body)

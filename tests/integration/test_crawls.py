@@ -133,8 +133,6 @@ class RecordedInventory:
 
         def call(*args, **kwargs):
             self.calls[name] += 1
-            if name == "digests" and args[2] == self.dead_region:
-                raise TimeoutError("the function ran out of time")
             result = attribute(*args, **kwargs)
             if name == "write" and self.die_after_write:
                 raise TimeoutError("the function ran out of time")
@@ -143,10 +141,31 @@ class RecordedInventory:
         return call
 
 
+class CrawlsOfDyingRegion:
+    """The real crawl repository; the task of the inventory's `dead_region` dies as it starts."""
+
+    def __init__(self, real, inventory):
+        self.real = real
+        self.inventory = inventory
+
+    def __getattr__(self, name):
+        attribute = getattr(self.real, name)
+        if name != "region_start":
+            return attribute
+
+        def region_start(tenant_id, account_id, segment, now):
+            if segment == self.inventory.dead_region:
+                raise TimeoutError("the function ran out of time")
+            return attribute(tenant_id, account_id, segment, now)
+
+        return region_start
+
+
 @pytest.fixture
 def recorded_inventory(api):
     services = dependencies.services()
     services.inventory = RecordedInventory(services.inventory)
+    services.crawls = CrawlsOfDyingRegion(services.crawls, services.inventory)
     return services.inventory
 
 
@@ -157,8 +176,8 @@ def test_an_unchanged_listing_is_neither_read_nor_written(api, estate, recorded_
 
     recorded_inventory.calls.clear()
     run_crawl(account["id"])
-    # One read of each region's digests, and no stored resource read or written.
-    assert recorded_inventory.calls["digests"] == 18
+    # Each region's digests (read with its account, test_region_start.py) vouch for every listing:
+    # no stored resource is read or written.
     assert recorded_inventory.calls["hashes"] == recorded_inventory.calls["write"] == 0
 
     customer("ec2", "eu-west-1").create_tags(Resources=[launch("eu-west-1")[0]], Tags=[])

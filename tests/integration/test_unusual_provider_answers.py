@@ -4,12 +4,11 @@ The emulated STS is made to answer these through a botocore hook on the gateway'
 boundary changes, Skylight's code does not.
 """
 
-from botocore.awsrequest import AWSResponse
-
 from skylight.config import get_settings
 from skylight.handlers import dependencies
 from skylight.providers.aws.gateway import Boto3AwsGateway
 from skylight.providers.aws.provider import AwsProvider
+from tests.faults import canned_answer
 from tests.integration.conftest import connect_body, external_id_of
 from tests.support import CUSTOMER_ACCOUNT, PLATFORM_PRINCIPAL_ARN, create_customer_role, trust_policy
 
@@ -19,14 +18,6 @@ THROTTLED = (
 )
 
 
-class _Raw:
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_):
-        yield self._body
-
-
 def sts_answers(status: int, body: bytes, operation: str):
     """Emulate STS answering `operation` with an error (the boundary, not Skylight's code)."""
 
@@ -34,7 +25,7 @@ def sts_answers(status: int, body: bytes, operation: str):
         if f"Action={operation}" in (
             request.body.decode() if isinstance(request.body, bytes) else str(request.body)
         ):
-            return AWSResponse(request.url, status, {"Content-Type": "text/xml"}, _Raw(body))
+            return canned_answer(request.url, status, {"Content-Type": "text/xml"}, body)
         return None
 
     return (("before-send", before_send),)

@@ -9,7 +9,8 @@ since DynamoDB deletes expired items up to days late.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import GetError, PutError, TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -415,6 +416,32 @@ def _get(model: Any, pk: str, sk: str) -> Any:
         return model.get(pk, sk, consistent_read=True)
     except model.DoesNotExist:
         return None
+
+
+Key = tuple[str, str]
+# Keys a BatchGetItem left unread (the table was throttled) are asked again this many times in all,
+# after a pause that doubles from the first.
+BATCH_GET_ATTEMPTS = 5
+BATCH_GET_FIRST_PAUSE_S = 0.05
+
+
+def get_many(keys: Sequence[Key]) -> dict[Key, dict[str, Any]]:
+    """The raw items (of any kind) under `keys` (at most 100) of the main table, read consistently in
+    one BatchGetItem; a key with no item is absent. Turn one into its model with `from_raw_data`."""
+    table = TenantItem._get_connection()  # every item model but sealed secrets is on this table
+    wanted, found = list(dict.fromkeys(keys)), {}
+    for attempt in range(BATCH_GET_ATTEMPTS):
+        if attempt:
+            time.sleep(BATCH_GET_FIRST_PAUSE_S * 2 ** (attempt - 1))
+        asked: Any = [{"pk": pk, "sk": sk} for pk, sk in wanted]  # PynamoDB's hint says str; it takes maps
+        answer = table.batch_get_item(asked, consistent_read=True)
+        for raw in answer.get("Responses", {}).get(table.table_name, []):
+            found[(raw["pk"]["S"], raw["sk"]["S"])] = raw
+        unread = answer.get("UnprocessedKeys", {}).get(table.table_name, {}).get("Keys", [])
+        if not unread:
+            return found
+        wanted = [(key["pk"]["S"], key["sk"]["S"]) for key in unread]
+    raise GetError(f"{len(wanted)} of the keys asked for were still unread after {BATCH_GET_ATTEMPTS} tries")
 
 
 def _is_conditional_failure(error: PutError | UpdateError) -> bool:

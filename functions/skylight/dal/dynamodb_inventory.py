@@ -24,8 +24,20 @@ from pynamodb.transactions import TransactWrite
 
 from skylight.dal.connection import bind_models, shared_connection
 from skylight.dal.cursors import CursorSigner, Listing, default_signer
-from skylight.dal.dynamodb import _get, _Item, tenant_pk
-from skylight.dal.inventory import CrawlPage, CrawlRunning, ResourcePage
+from skylight.dal.dynamodb import (
+    ACCOUNT_PREFIX,
+    TENANT_SK,
+    AccountItem,
+    TenantItem,
+    _expired,
+    _get,
+    _Item,
+    _to_account,
+    _to_tenant,
+    get_many,
+    tenant_pk,
+)
+from skylight.dal.inventory import CrawlPage, CrawlRunning, RegionStart, ResourcePage
 from skylight.models.inventory import Crawl, InventorySummary, RegionProgress, Resource, WriteStats
 
 RESOURCE_PREFIX = "RES#"
@@ -252,6 +264,23 @@ class DynamoCrawlRepository:
                 if running is not None:
                     raise CrawlRunning(running) from None
             raise
+
+    def region_start(self, tenant_id: str, account_id: str, segment: str, now: datetime) -> RegionStart:
+        account_key = (tenant_pk(tenant_id), ACCOUNT_PREFIX + account_id)
+        tenant_key = (tenant_pk(tenant_id), TENANT_SK)
+        digests_key = (inventory_pk(tenant_id, account_id), DIGESTS_PREFIX + segment)
+        found = get_many([account_key, tenant_key, digests_key])
+        account, tenant, digests = (found.get(key) for key in (account_key, tenant_key, digests_key))
+        account_item = AccountItem.from_raw_data(account) if account is not None else None
+        return RegionStart(
+            account=(
+                _to_account(tenant_id, account_item)
+                if account_item is not None and not _expired(account_item, now)
+                else None
+            ),
+            tenant=_to_tenant(tenant_id, TenantItem.from_raw_data(tenant)) if tenant is not None else None,
+            digests=dict(DigestsItem.from_raw_data(digests).digests) if digests is not None else {},
+        )
 
     def get(self, tenant_id: str, account_id: str, crawl_id: str) -> Crawl | None:
         pk = tenant_pk(tenant_id)

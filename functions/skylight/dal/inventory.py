@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from skylight.models.domain import Account, Tenant
 from skylight.models.inventory import Crawl, InventorySummary, RegionProgress, Resource, WriteStats
 
 
@@ -22,6 +23,16 @@ class ResourcePage:
 class CrawlPage:
     items: list[Crawl]
     next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class RegionStart:
+    """What a region's crawl reads before its first call: the account (None: missing or expired), its
+    tenant (None: never stored) and the segment's recorded listing digests."""
+
+    account: Account | None
+    tenant: Tenant | None
+    digests: dict[str, str] = field(default_factory=dict)
 
 
 class CrawlRunning(Exception):
@@ -99,6 +110,10 @@ class CrawlRepository(Protocol):
 
     def running(self, tenant_id: str, account_id: str, now: datetime) -> str | None:
         """The id of the crawl holding the account's lock, if any."""
+        ...
+
+    def region_start(self, tenant_id: str, account_id: str, segment: str, now: datetime) -> RegionStart:
+        """The account, its tenant and the segment's digests, in one round trip."""
         ...
 
     def save_region(

@@ -106,7 +106,16 @@ def all_accounts(services: Services, tenant_id: str) -> Iterator[Account]:
 
 def get_account(services: Services, caller: Caller, account_id: str) -> Account:
     """The caller's account; another tenant's account is indistinguishable from a missing one."""
-    account = services.accounts.get(caller.tenant_id, account_id, services.clock())
+    return _found(services.accounts.get(caller.tenant_id, account_id, services.clock()))
+
+
+def workflow_account(account: Account | None) -> Account:
+    """An account the workflow read itself (None: missing or expired); NotFound or
+    AccountDisconnected when the cloud must not be called."""
+    return require_active(_found(account))
+
+
+def _found(account: Account | None) -> Account:
     if account is None:
         raise NotFound("no such account")
     return account

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import secrets
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
 from skylight.dal.inventory import CrawlPage, CrawlRunning
-from skylight.logic.accounts import get_account, load_active_account, require_active, schedule_crawls
+from skylight.logic.accounts import (
+    get_account,
+    load_active_account,
+    require_active,
+    schedule_crawls,
+    workflow_account,
+)
 from skylight.logic.services import Services
-from skylight.logic.tenants import tenant_context
+from skylight.logic.tenants import context_of, tenant_context
 from skylight.models.domain import Account, AccountStatus, Caller
 from skylight.models.errors import NotFound, RetryLater
 from skylight.models.inventory import (
@@ -131,18 +137,15 @@ def crawl_region(
 ) -> RegionProgress:
     """List one region and commit what changed; checked first so a disconnected account is never called.
 
-    What it needs from Skylight's own table (account, tenant, the region's digests) is read at once,
-    and the record that the region started is written while it lists: on a crawl's longest path,
-    each would otherwise be one more round trip before the first call to the customer's account.
+    What it needs from Skylight's own table (account, tenant, the region's digests) comes in one
+    read, and the record that the region started is written while it lists: on a crawl's longest
+    path, each would otherwise be one more round trip before the first call to the customer's account.
     """
-    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="region") as own_table:
-        account_read = own_table.submit(load_active_account, services, tenant_id, account_id)
-        tenant_read = own_table.submit(tenant_context, services, tenant_id)
-        digests_read = own_table.submit(services.inventory.digests, tenant_id, account_id, region)
-        account = account_read.result()  # raises for a disconnected account, before any call to it
-        return _crawl_region(
-            services, account, crawl_id, region, tenant_read, digests_read.result(), own_table
-        )
+    start = services.crawls.region_start(tenant_id, account_id, region, services.clock())
+    account = workflow_account(start.account)  # raises for a disconnected account, before any call to it
+    tenant = context_of(start.tenant) if start.tenant is not None else tenant_context(services, tenant_id)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="region") as own_table:
+        return _crawl_region(services, account, crawl_id, region, tenant, start.digests, own_table)
 
 
 def _crawl_region(
@@ -150,7 +153,7 @@ def _crawl_region(
     account: Account,
     crawl_id: str,
     region: str,
-    tenant_read: Future[TenantContext],
+    tenant: TenantContext,
     digests: dict[str, str],
     own_table: ThreadPoolExecutor,
 ) -> RegionProgress:
@@ -190,7 +193,7 @@ def _crawl_region(
 
     provider.crawl_region(
         account,
-        tenant_read.result(),
+        tenant,
         region,
         on_listed=on_listed,
         recorded=commit.recorded(),

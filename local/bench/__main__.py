@@ -4,7 +4,7 @@
 
 The emulator (moto's server, in this process) holds the synthetic customer account (see `account`).
 Crawls run as deployed (see `workers`): Begin+Plan, one warm worker process per region, Finish.
-Runs, in order: a first crawl on an empty table, an unchanged re-crawl three times (`wall_s`,
+Runs, in order: a first crawl on an empty table, an unchanged re-crawl five times (`wall_s`,
 `api_calls` and the lower bound come from the fastest), the same re-crawl one call at a time (the
 baseline), then a crawl after about 1% of the resources changed. It prints tables and, as its last
 line, one JSON object (see docs/benchmark.md).
@@ -28,7 +28,7 @@ from local.bench.account import MAIN_REGIONS, CustomerAccount, Options, Platform
 from local.bench.report import Runs, import_ms, report
 from local.bench.workers import AS_DEPLOYED, ONE_CALL_AT_A_TIME, CrawlMode, CrawlWorkers
 
-RECRAWLS = 3
+RECRAWLS = 5
 
 
 def _cpu_s() -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -239,8 +240,12 @@ def report(runs: Runs, options: Options) -> dict[str, Any]:
     for line in phase_table(runs):
         print(line)
     slowest = max(steady["region_wall_s"].items(), key=lambda item: item[1])
-    walls = ", ".join(f"{run['wall_s']:.2f}" for run in runs.unchanged_runs)
-    print(f"\nunchanged re-crawls: {walls} s (the fastest is the one reported)")
+    walls = [run["wall_s"] for run in runs.unchanged_runs]
+    listed = ", ".join(f"{wall:.2f}" for wall in walls)
+    print(
+        f"\nunchanged re-crawls: {listed} s (the fastest is the one reported; "
+        f"median {statistics.median(walls):.2f} s)"
+    )
     region_cpu = steady["region_cpu_s"]
     others = sum(region_cpu.values()) - region_cpu[slowest[0]]
     print(

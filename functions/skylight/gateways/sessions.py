@@ -19,7 +19,7 @@ import boto3
 import botocore.session
 import botocore.utils
 
-from skylight.gateways import client_reuse
+from skylight.gateways import client_reuse, tls
 from skylight.gateways.response_parsers import PlannedParserFactory
 
 _LOCK = threading.RLock()
@@ -33,6 +33,7 @@ def shared_botocore_session() -> botocore.session.Session:
     with _LOCK:
         if _BOTOCORE_SESSION is None:
             client_reuse.install()
+            tls.install()
             session = botocore.session.get_session()
             client_reuse.share_handler_table(session)
             parsers = PlannedParserFactory()

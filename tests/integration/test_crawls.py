@@ -543,3 +543,17 @@ def test_the_plan_records_every_region_pending_and_a_region_records_its_start(ap
     assert region["status"] == listed["status"] == "succeeded"
     assert region["started_at"] and region["finished_at"] and region["types_done"] == 16
     assert shown["regions"]["eu-west-1"]["status"] == "pending"
+
+
+def test_the_plan_puts_the_regions_that_held_the_most_first(api, estate):
+    account, _ = estate
+    run_crawl(account["id"])
+
+    start = {"tenant_id": "tenant-a", "account_id": account["id"], "trigger": "manual"}
+    regions = tasks.plan_crawl(tasks.begin_crawl(start, LambdaContext()), LambdaContext())["regions"]
+
+    # us-east-1 held 3 instances and their volumes, eu-west-1 2, every region its default network,
+    # the global segment one bucket.
+    assert regions[:2] == ["us-east-1", "eu-west-1"]
+    assert regions[-1] == "global"
+    assert len(set(regions)) == len(regions) == 18

@@ -146,6 +146,12 @@ class DynamoInventoryRepository:
         item = _get(DigestsItem, inventory_pk(tenant_id, account_id), DIGESTS_PREFIX + segment)
         return dict(item.digests) if item is not None else {}
 
+    def all_digests(self, tenant_id: str, account_id: str) -> dict[str, dict[str, str]]:
+        items = DigestsItem.query(
+            inventory_pk(tenant_id, account_id), DigestsItem.sk.startswith(DIGESTS_PREFIX)
+        )
+        return {item.sk.removeprefix(DIGESTS_PREFIX): dict(item.digests) for item in items}
+
     def forget_digests(self, tenant_id: str, account_id: str, segment: str) -> None:
         DigestsItem(inventory_pk(tenant_id, account_id), DIGESTS_PREFIX + segment).delete()
 

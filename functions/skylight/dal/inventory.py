@@ -52,6 +52,10 @@ class InventoryRepository(Protocol):
         """The listing digest of each type of `segment` whose stored items match it, by type."""
         ...
 
+    def all_digests(self, tenant_id: str, account_id: str) -> dict[str, dict[str, str]]:
+        """`digests` of every segment that has any, by segment, in one query."""
+        ...
+
     def forget_digests(self, tenant_id: str, account_id: str, segment: str) -> None:
         """Call before changing any item of `segment`: until saved again, no digest vouches for them."""
         ...

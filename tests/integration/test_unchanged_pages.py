@@ -145,7 +145,7 @@ def test_a_crawl_records_the_pages_of_ec2_types_and_an_unchanged_one_writes_noth
     inventory = dependencies.services().inventory
     recorded = {
         kind: RecordedListing.decode(text)
-        for kind, text in inventory.digests("tenant-a", account["id"], "us-east-1").items()
+        for kind, text in inventory.all_digests("tenant-a", account["id"])["us-east-1"].items()
     }
     assert recorded["aws.ec2.instance"].pages and recorded["aws.ec2.instance"].count == 3
     assert recorded["aws.lambda.function"].pages is None  # its tags come from elsewhere

@@ -220,10 +220,9 @@ class DynamoAccountRepository:
         return _guard_owner(tenant_id, connection_key)
 
     def get(self, tenant_id: str, account_id: str, now: datetime) -> Account | None:
-        item = _get(AccountItem, tenant_pk(tenant_id), ACCOUNT_PREFIX + account_id)
-        if item is None or _expired(item, now):
-            return None
-        return _to_account(tenant_id, item)
+        return _live_account(
+            tenant_id, _get(AccountItem, tenant_pk(tenant_id), ACCOUNT_PREFIX + account_id), now
+        )
 
     def list(self, tenant_id: str, limit: int, cursor: str | None, now: datetime) -> Page[Account]:
         listing = Listing(tenant_id, "accounts")
@@ -450,6 +449,14 @@ def _is_conditional_failure(error: PutError | UpdateError) -> bool:
 
 def _expired(item: AccountItem, now: datetime) -> bool:
     return item.ttl is not None and item.ttl <= now
+
+
+def _live_account(tenant_id: str, item: AccountItem | None, now: datetime) -> Account | None:
+    """The account `item` holds; None when there is none or it has aged out (DynamoDB deletes
+    expired items up to days late)."""
+    if item is None or _expired(item, now):
+        return None
+    return _to_account(tenant_id, item)
 
 
 def _to_item(account: Account) -> AccountItem:

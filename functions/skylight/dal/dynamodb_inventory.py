@@ -29,10 +29,9 @@ from skylight.dal.dynamodb import (
     TENANT_SK,
     AccountItem,
     TenantItem,
-    _expired,
     _get,
     _Item,
-    _to_account,
+    _live_account,
     _to_tenant,
     get_many,
     tenant_pk,
@@ -141,10 +140,6 @@ class DynamoInventoryRepository:
             page_size=1000,
         )
         return {item.resource_id: item.content_hash for item in items}
-
-    def digests(self, tenant_id: str, account_id: str, segment: str) -> dict[str, str]:
-        item = _get(DigestsItem, inventory_pk(tenant_id, account_id), DIGESTS_PREFIX + segment)
-        return dict(item.digests) if item is not None else {}
 
     def all_digests(self, tenant_id: str, account_id: str) -> dict[str, dict[str, str]]:
         items = DigestsItem.query(
@@ -277,13 +272,8 @@ class DynamoCrawlRepository:
         digests_key = (inventory_pk(tenant_id, account_id), DIGESTS_PREFIX + segment)
         found = get_many([account_key, tenant_key, digests_key])
         account, tenant, digests = (found.get(key) for key in (account_key, tenant_key, digests_key))
-        account_item = AccountItem.from_raw_data(account) if account is not None else None
         return RegionStart(
-            account=(
-                _to_account(tenant_id, account_item)
-                if account_item is not None and not _expired(account_item, now)
-                else None
-            ),
+            account=_live_account(tenant_id, AccountItem.from_raw_data(account) if account else None, now),
             tenant=_to_tenant(tenant_id, TenantItem.from_raw_data(tenant)) if tenant is not None else None,
             digests=dict(DigestsItem.from_raw_data(digests).digests) if digests is not None else {},
         )

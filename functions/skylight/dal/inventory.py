@@ -48,12 +48,9 @@ class InventoryRepository(Protocol):
         """Content hash of every stored resource of one (segment, type), by resource id."""
         ...
 
-    def digests(self, tenant_id: str, account_id: str, segment: str) -> dict[str, str]:
-        """The listing digest of each type of `segment` whose stored items match it, by type."""
-        ...
-
     def all_digests(self, tenant_id: str, account_id: str) -> dict[str, dict[str, str]]:
-        """`digests` of every segment that has any, by segment, in one query."""
+        """By segment, the listing digest of each type whose stored items match it, by type, in one
+        query (a segment with none is absent)."""
         ...
 
     def forget_digests(self, tenant_id: str, account_id: str, segment: str) -> None:

@@ -8,16 +8,19 @@ from tests.integration.resources.builders import module
 LOCATION = Location(account_id="123456789012", region="us-east-1")
 
 
-def delete_before(client, operation, delete):
-    """Delete the resource just before the detail call reaches the emulated AWS (once)."""
+def delete_before(client, operation, about, delete):
+    """Delete the resource just before the detail call about it (`about(params)`) is made (once).
+
+    Keyed to the call about that resource, not to the first detail call: detail calls run several
+    at once, so the call about it may already be out when another one starts."""
     done = []
 
-    def hook(**_):
-        if not done:
+    def hook(params, **_):
+        if not done and about(params):
             done.append(True)
             delete()
 
-    client.meta.events.register(f"before-call.*.{operation}", hook)
+    client.meta.events.register(f"before-parameter-build.*.{operation}", hook)
 
 
 def test_a_table_deleted_while_listing_is_skipped():
@@ -30,7 +33,12 @@ def test_a_table_deleted_while_listing_is_skipped():
             BillingMode="PAY_PER_REQUEST",
         )
     other = boto3.client("dynamodb", region_name="us-east-1")
-    delete_before(client, "DescribeTable", lambda: other.delete_table(TableName="gone"))
+    delete_before(
+        client,
+        "DescribeTable",
+        lambda params: params["TableName"] == "gone",
+        lambda: other.delete_table(TableName="gone"),
+    )
 
     tables = [
         module("aws.dynamodb.table").transform(raw, LOCATION)

@@ -12,20 +12,23 @@ still open when the emulator stops are shut, so no pooled connection reaches a s
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import threading
 import traceback
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 
+from local.emulator import lean_http
 from local.emulator.wsgi import run_app
 
 #: An idle connection is closed after this long (botocore reconnects when it finds one closed).
 IDLE_TIMEOUT_S = 60.0
 _NO_BODY_STATUSES = frozenset({HTTPStatus.NO_CONTENT, HTTPStatus.NOT_MODIFIED})
+_REQUEST_LOG = logging.getLogger("werkzeug")
 
 
 class OpenConnections:
@@ -100,6 +103,44 @@ class KeepAliveRequestHandler(MotoRequestHandler):
             connections.discard(self.connection)
         super().finish()
 
+    def parse_request(self) -> bool:
+        # The lean reading (see `lean_http`) for the heads SDKs send; the standard one for the rest.
+        line = lean_http.simple_request_line(self.raw_requestline)
+        if line is None:
+            self._lean = False
+            return bool(super().parse_request())
+        self.command, self.path, self.request_version = line
+        self.requestline = " ".join(line)
+        self.close_connection = True
+        try:
+            self.headers = lean_http.Headers(lean_http.read_headers(self.rfile))  # type: ignore[assignment]
+        except lean_http.HeadError as error:
+            self.send_error(error.status, error.message)
+            return False
+        self.close_connection = not lean_http.keeps_open(self.request_version, self.headers)  # type: ignore[arg-type]
+        self._lean = lean_http.plain_headers(self.headers)  # type: ignore[arg-type]
+        return True
+
+    def make_environ(self) -> dict[str, Any]:
+        if not getattr(self, "_lean", False):
+            return cast(dict[str, Any], super().make_environ())
+        return lean_http.environ_for(
+            self.command,
+            self.path,
+            self.request_version,
+            self.headers,  # type: ignore[arg-type]
+            self.rfile,
+            self.server.server_address,  # type: ignore[arg-type]
+            self.client_address,
+            self.server_version,
+            self.connection,
+        )
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # werkzeug formats every request's line before its logger drops it; skip that when it would.
+        if _REQUEST_LOG.isEnabledFor(logging.INFO):
+            super().log_request(code, size)
+
     def log_error(self, format: str, *args: Any) -> None:
         # An idle connection timing out is how keep-alive ends, not an error worth a line.
         if not format.startswith("Request timed out"):
@@ -128,23 +169,20 @@ class KeepAliveRequestHandler(MotoRequestHandler):
         self._send(status, headers, payload, head=environ["REQUEST_METHOD"] == "HEAD")
 
     def _send(self, status: str, headers: list[tuple[str, str]], payload: bytes, head: bool) -> None:
-        code_text, _, message = status.partition(" ")
-        code = int(code_text)
-        self.send_response(code, message)
-        names = set()
-        for name, value in headers:
-            lowered = name.lower()
-            if lowered in ("connection", "transfer-encoding"):
-                continue  # the connection's framing is this handler's to say
-            names.add(lowered)
-            self.send_header(name, value)
+        code = int(status.partition(" ")[0])
+        # The connection's framing is this handler's to say.
+        kept = [
+            (name, value)
+            for name, value in headers
+            if name.lower() not in ("connection", "transfer-encoding")
+        ]
         has_body = not (100 <= code < 200 or code in _NO_BODY_STATUSES)
-        if has_body and "content-length" not in names:
-            self.send_header("Content-Length", str(len(payload)))
-        self.send_header("Connection", "close" if self.close_connection else "keep-alive")
-        # Headers and body in one write: two small writes on an open connection wait on the
-        # client's delayed acknowledgement (Nagle), up to 40 ms a response.
-        self._headers_buffer.append(b"\r\n")
-        if has_body and not head:
-            self._headers_buffer.append(payload)
-        self.flush_headers()
+        framing = []
+        if has_body and all(name.lower() != "content-length" for name, _ in kept):
+            framing.append(("Content-Length", str(len(payload))))
+        framing.append(("Connection", "close" if self.close_connection else "keep-alive"))
+        self.log_request(code)
+        answer = lean_http.answer_head(self.protocol_version, status, kept, self.version_string(), framing)
+        # Head and body in one write: two small writes on an open connection wait on the client's
+        # delayed acknowledgement (Nagle), up to 40 ms an answer.
+        self.wfile.write(answer + payload if has_body and not head else answer)

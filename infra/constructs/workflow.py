@@ -4,8 +4,9 @@ Payload contract (see `skylight.models.workflow`); each state adds its result un
 input        {"tenant_id", "account_id", "trigger", "crawl_id"?}
 Begin        returns the input plus "crawl_id", "provider", "already_running"
 Validate     -> $.validation {"result", "status", ...}
-Plan         -> $.plan {"regions": [...]}: a few dozen names, never resource lists
-CrawlRegion  one per region (inline Map); each commits its own region; results are discarded
+Plan         -> $.plan {"batches": [[...], ...]}: a few dozen names, never resource lists
+CrawlRegion  one per batch (inline Map): a region alone, or several small ones; each region commits
+             its own listings; results are discarded
 Finish       totals the crawl from storage, updates the summary, releases the lock
 """
 
@@ -41,7 +42,8 @@ RETRY = sfn.RetryProps(
 # The crawl lock (skylight.logic.crawls.LOCK_DURATION, 35 minutes) outlives this, so a crawl is never
 # taken over while its execution may still run (a test checks the two).
 EXECUTION_TIMEOUT = cdk.Duration.minutes(30)
-# Regions crawled at once: every enabled region of a commercial account (17) fits in one wave.
+# Batches of regions crawled at once: every enabled region of a commercial account (17) fits in one
+# wave, even on a first crawl (nothing recorded yet, so each region in a batch of its own).
 REGION_CONCURRENCY = 20
 
 
@@ -50,9 +52,9 @@ class AccountWorkflow(Construct):
 
     Begin -> AlreadyRunning? -> Validate -> IsConnected -> Plan -> CrawlRegions (Map) -> Finish -> Done.
     A failed validation or plan still goes to Finish (the crawl is recorded as failed and its lock
-    released), and so does any error of Validate or Plan, or of Begin once a crawl exists; a region
-    that fails is skipped and Finish records it as failed; AccountDisconnected from Begin ends in
-    Skipped, from later states in Finish.
+    released), and so does any error of Validate or Plan, or of Begin once a crawl exists; a batch
+    that fails is skipped and Finish records its unfinished regions as failed; AccountDisconnected
+    from Begin ends in Skipped, from later states in Finish.
     """
 
     def __init__(
@@ -108,12 +110,13 @@ class AccountWorkflow(Construct):
         crawl_regions = sfn.Map(
             self,
             "CrawlRegions",
-            items_path="$.plan.regions",
+            # A batch: one region, or several small ones (see `region_batches`).
+            items_path="$.plan.batches",
             item_selector={
                 "tenant_id.$": "$.tenant_id",
                 "account_id.$": "$.account_id",
                 "crawl_id.$": "$.crawl_id",
-                "region.$": "$$.Map.Item.Value",
+                "regions.$": "$$.Map.Item.Value",
             },
             max_concurrency=REGION_CONCURRENCY,
             # Regions record their own results; nothing but identifiers stays in the state.

@@ -3,7 +3,7 @@
     python -m local.bench [--resources 10000] [--latency-ms 50] [--small]
 
 The emulator (moto's server, in this process) holds the synthetic customer account (see `account`).
-Crawls run as deployed (see `workers`): Begin+Plan, one warm worker process per region, Finish.
+Crawls run as deployed (see `workers`): Begin+Plan, one warm worker process per batch of regions, Finish.
 Runs, in order: a first crawl on an empty table, an unchanged re-crawl five times (`wall_s`,
 `api_calls` and the lower bound come from the fastest), the same re-crawl one call at a time (the
 baseline), then a crawl after about 1% of the resources changed. It prints tables and, as its last
@@ -55,7 +55,8 @@ def run_all(options: Options, imports: bool = True) -> Runs:
         customer.populate(mixes)
         expected = customer.expected(DEFAULT_ENABLED)
         replay.clear()  # the set-up changed moto's state directly
-        # One worker per region of the account, plus the global types (the small run shares a few).
+        # One worker per region of the account, plus the global types: a first crawl runs each alone
+        # (the small run shares a few).
         size = 6 if options.small else len(DEFAULT_ENABLED) + 1
         with CrawlWorkers(size, environment(emulator.endpoint_url), options.latency_ms) as workers:
             workers.warm()

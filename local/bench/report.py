@@ -239,18 +239,18 @@ def report(runs: Runs, options: Options) -> dict[str, Any]:
     print()
     for line in phase_table(runs):
         print(line)
-    slowest = max(steady["region_wall_s"].items(), key=lambda item: item[1])
+    slowest = max(steady["batch_wall_s"].items(), key=lambda item: item[1])
     walls = [run["wall_s"] for run in runs.unchanged_runs]
     listed = ", ".join(f"{wall:.2f}" for wall in walls)
     print(
         f"\nunchanged re-crawls: {listed} s (the fastest is the one reported; "
         f"median {statistics.median(walls):.2f} s)"
     )
-    region_cpu = steady["region_cpu_s"]
-    others = sum(region_cpu.values()) - region_cpu[slowest[0]]
+    batch_cpu = steady["batch_cpu_s"]
+    others = sum(batch_cpu.values()) - batch_cpu[slowest[0]]
     print(
-        f"slowest region of the re-crawl: {slowest[0]} {slowest[1]:.2f} s "
-        f"(its CPU {region_cpu[slowest[0]]:.2f} s; the other regions' {others:.2f} s)"
+        f"regions in {steady['batches']} invocations (small ones batched); the slowest: {slowest[0]} "
+        f"{slowest[1]:.2f} s (its CPU {batch_cpu[slowest[0]]:.2f} s; the others' {others:.2f} s)"
     )
     print("lower bound: " + lower_bound(steady, options.latency_s).describe())
     print(

@@ -156,29 +156,29 @@ def _warm(until: float) -> int:
     return os.getpid()
 
 
-def _begin_and_plan(tenant_id: str, account_id: str) -> tuple[tuple[str, list[str]], dict[str, Any]]:
+def _begin_and_plan(tenant_id: str, account_id: str) -> tuple[tuple[str, list[list[str]]], dict[str, Any]]:
     from skylight.logic import crawls
 
     services = _current().services(None)
 
-    def begin_and_plan() -> tuple[str, list[str]]:
+    def begin_and_plan() -> tuple[str, list[list[str]]]:
         _, crawl, _ = crawls.begin_crawl(services, tenant_id, account_id, "bench", None)
         return crawl.id, crawls.plan_crawl(services, tenant_id, account_id, crawl.id)
 
     return _current().measured(begin_and_plan)
 
 
-def _crawl_region(
-    tenant_id: str, account_id: str, crawl_id: str, region: str, listing_concurrency: int | None
+def _crawl_regions(
+    tenant_id: str, account_id: str, crawl_id: str, regions: list[str], listing_concurrency: int | None
 ) -> tuple[None, dict[str, Any]]:
     from skylight.logic import crawls
 
     services = _current().services(listing_concurrency)
 
-    def crawl_region() -> None:
-        crawls.crawl_region(services, tenant_id, account_id, crawl_id, region)
+    def crawl_regions() -> None:
+        crawls.crawl_regions(services, tenant_id, account_id, crawl_id, regions)
 
-    return _current().measured(crawl_region)
+    return _current().measured(crawl_regions)
 
 
 def _finish(tenant_id: str, account_id: str, crawl_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -234,16 +234,17 @@ class CrawlWorkers:
     def crawl(self, tenant_id: str, account_id: str, mode: CrawlMode = AS_DEPLOYED) -> dict[str, Any]:
         """One crawl: Begin+Plan, every region (a Map), Finish; figures of each step and of the whole."""
         started = time.perf_counter()
-        (crawl_id, regions), planned = self._pool.submit(_begin_and_plan, tenant_id, account_id).result()
+        (crawl_id, batches), planned = self._pool.submit(_begin_and_plan, tenant_id, account_id).result()
         plan_done = time.perf_counter()
-        arguments = [
-            (tenant_id, account_id, crawl_id, region, mode.listing_concurrency) for region in regions
-        ]
+        if mode.sequential_regions:  # one region after another, never several at once
+            batches = [[region] for batch in batches for region in batch]
+        arguments = [(tenant_id, account_id, crawl_id, batch, mode.listing_concurrency) for batch in batches]
         if mode.sequential_regions:
-            listed = [self._pool.submit(_crawl_region, *each).result() for each in arguments]
+            listed = [self._pool.submit(_crawl_regions, *each).result() for each in arguments]
         else:
-            futures = [self._pool.submit(_crawl_region, *each) for each in arguments]
+            futures = [self._pool.submit(_crawl_regions, *each) for each in arguments]
             listed = [future.result() for future in futures]
+        labels = [batch_label(batch) for batch in batches]
         regions_done = time.perf_counter()
         crawl, finished = self._pool.submit(_finish, tenant_id, account_id, crawl_id).result()
         done = time.perf_counter()
@@ -259,11 +260,12 @@ class CrawlWorkers:
                 "regions": regions_done - plan_done,
                 "finish": done - regions_done,
             },
-            "region_wall_s": {
-                region: figures["wall_s"] for region, (_, figures) in zip(regions, listed, strict=True)
+            "batches": len(batches),
+            "batch_wall_s": {
+                label: figures["wall_s"] for label, (_, figures) in zip(labels, listed, strict=True)
             },
-            "region_cpu_s": {
-                region: figures["cpu_s"] for region, (_, figures) in zip(regions, listed, strict=True)
+            "batch_cpu_s": {
+                label: figures["cpu_s"] for label, (_, figures) in zip(labels, listed, strict=True)
             },
             "http_calls": sum(calls.values()),
             "calls_by_operation": dict(calls),
@@ -281,6 +283,11 @@ class CrawlWorkers:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def batch_label(batch: list[str]) -> str:
+    """A region, or a batch of them by its first and how many more."""
+    return batch[0] if len(batch) == 1 else f"{batch[0]} and {len(batch) - 1} more"
 
 
 def _peak_rss_mb() -> float:

@@ -153,11 +153,43 @@ def test_the_local_run_fires_due_schedules_like_eventbridge_scheduler(local_run,
     assert schedule not in local_run.schedules.fire_due(now)  # first seen: due one interval later
     assert schedule in local_run.schedules.fire_due(now + 6 * 3600 + 1)
 
-    crawls = wait_for_crawls(local_run, account["id"], lambda crawls: crawls[0]["trigger"] == "schedule")
+    crawls = wait_for_crawls(
+        local_run,
+        account["id"],
+        lambda crawls: crawls[0]["trigger"] == "schedule" and crawls[0]["status"] != "running",
+    )
     assert crawls[0]["trigger"] == "schedule"
+    # A re-crawl: every region was small, so the Map got them in batches; each was still listed.
+    status, crawl = call(local_run, "GET", f"/v1/accounts/{account['id']}/crawls/{crawls[0]['id']}")
+    assert crawl["status"] == "succeeded" and len(crawl["regions"]) == 18
+    assert {region["status"] for region in crawl["regions"].values()} == {"succeeded"}
+    batches = planned_batches(local_run, crawls[0]["id"])
+    assert 1 < len(batches) < 18
+    assert sorted(region for batch in batches for region in batch) == sorted(crawl["regions"])
 
     call(local_run, "DELETE", f"/v1/accounts/{account['id']}")
     assert schedule not in local_run.schedules.names()
+
+
+def planned_batches(run, crawl_id):
+    """The batches the Plan state handed the Map, from the execution's history."""
+    sfn = run.client("stepfunctions")
+    machine_arn = next(
+        run.stack.resources[k].ref for k in run.stack.of_type("AWS::StepFunctions::StateMachine")
+    )
+    for execution in sfn.list_executions(stateMachineArn=machine_arn)["executions"]:
+        events = sfn.get_execution_history(executionArn=execution["executionArn"])["events"]
+        for event in events:
+            details = event.get("taskSucceededEventDetails") or event.get(
+                "lambdaFunctionSucceededEventDetails"
+            )
+            output = json.loads(details["output"]) if details and details.get("output") else {}
+            payload = output.get("Payload", output)
+            if isinstance(payload, dict) and "batches" in payload:
+                exited = [e for e in events if "stateExitedEventDetails" in e]
+                if any(crawl_id in e["stateExitedEventDetails"].get("output", "") for e in exited):
+                    return payload["batches"]
+    raise AssertionError(f"no plan of crawl {crawl_id} in the executions' histories")
 
 
 def wait_for_crawls(run, account_id, condition, timeout_s=30):

@@ -89,14 +89,14 @@ def test_each_state_keeps_its_result_under_its_own_key_and_the_map_keeps_none(de
     assert states["Plan"]["ResultPath"] == "$.plan"
     crawl = states["CrawlRegions"]
     assert crawl["Type"] == "Map"
-    assert crawl["ItemsPath"] == "$.plan.regions"
+    assert crawl["ItemsPath"] == "$.plan.batches"
     assert crawl["ResultPath"] is None  # region results stay in storage, never in the state
     assert crawl["MaxConcurrency"] >= 17  # every region of a new account in one wave
     assert crawl["ItemSelector"] == {
         "tenant_id.$": "$.tenant_id",
         "account_id.$": "$.account_id",
         "crawl_id.$": "$.crawl_id",
-        "region.$": "$$.Map.Item.Value",
+        "regions.$": "$$.Map.Item.Value",
     }
 
 

@@ -1,7 +1,7 @@
 """Running a crawl the way the state machine does, through the real task handlers, in-process.
 
-Begin -> Validate -> (connected?) Plan -> CrawlRegion for every region (concurrently, like the Map)
--> Finish. The state machine's own wiring is checked by the infrastructure and emulator tests.
+Begin -> Validate -> (connected?) Plan -> CrawlRegion for every batch of regions (concurrently, like
+the Map) -> Finish. The state machine's own wiring is checked by the infrastructure and emulator tests.
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ def run_crawl(account_id: str, tenant: str = "tenant-a", crawl_id: str | None = 
         return tasks.finish_crawl(begin | {"failure": "validation_failed"}, LambdaContext())
     plan = tasks.plan_crawl(begin, LambdaContext())
     with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(lambda region: _crawl_region(begin, region), plan["regions"]))
+        list(pool.map(lambda batch: _crawl_batch(begin, batch), plan["batches"]))
     return tasks.finish_crawl(begin, LambdaContext())
 
 
-def _crawl_region(begin: dict[str, Any], region: str) -> dict[str, Any] | None:
-    # As the Map's Catch does: a region that fails is left as it stands, and Finish reports it.
+def _crawl_batch(begin: dict[str, Any], batch: list[str]) -> dict[str, Any] | None:
+    # As the Map's Catch does: a batch that fails is left as it stands, and Finish reports it.
     try:
-        return tasks.crawl_region(begin | {"region": region}, LambdaContext())
+        return tasks.crawl_region(begin | {"regions": batch}, LambdaContext())
     except Exception:
         return None
 

@@ -153,10 +153,10 @@ class CrawlsOfDyingRegion:
         if name != "region_start":
             return attribute
 
-        def region_start(tenant_id, account_id, segment, now):
-            if segment == self.inventory.dead_region:
+        def region_start(tenant_id, account_id, segments, now):
+            if self.inventory.dead_region in segments:
                 raise TimeoutError("the function ran out of time")
-            return attribute(tenant_id, account_id, segment, now)
+            return attribute(tenant_id, account_id, segments, now)
 
         return region_start
 
@@ -247,9 +247,9 @@ def test_a_region_that_cannot_get_credentials_lists_nothing_and_says_why(api, es
         RoleName=role.name, PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [nobody]})
     )
 
-    region = tasks.crawl_region(begin | {"region": "eu-west-1"}, LambdaContext())
+    (region,) = tasks.crawl_region(begin | {"regions": ["eu-west-1"]}, LambdaContext())["regions"]
 
-    assert (region["status"], region["resources"]) == ("failed", 0)
+    assert (region["region"], region["status"], region["resources"]) == ("eu-west-1", "failed", 0)
     assert tasks.finish_crawl(begin, LambdaContext())["status"] in ("partial", "failed")
     _, health = api("GET", f"/v1/accounts/{account['id']}/health")
     codes = {(s["region"], s["error_code"]) for s in health["stale"]}
@@ -449,14 +449,14 @@ def test_a_disconnected_account_is_never_called_again(api, estate):
     begin = tasks.begin_crawl(
         {"tenant_id": "tenant-a", "account_id": account["id"], "trigger": "manual"}, LambdaContext()
     )
-    assert "eu-west-1" in tasks.plan_crawl(begin, LambdaContext())["regions"]
-    tasks.crawl_region(begin | {"region": "us-east-1"}, LambdaContext())
+    assert ["eu-west-1"] in tasks.plan_crawl(begin, LambdaContext())["batches"]
+    tasks.crawl_region(begin | {"regions": ["us-east-1"]}, LambdaContext())
 
     api("DELETE", f"/v1/accounts/{account['id']}")  # while the crawl is between two regions
     throttler = Throttler(0.0, {"ec2", "s3", "sts"})  # counts calls, throttles none
     use_gateway_hooks(throttler.hooks())
     with pytest.raises(tasks.AccountDisconnected):
-        tasks.crawl_region(begin | {"region": "eu-west-1"}, LambdaContext())
+        tasks.crawl_region(begin | {"regions": ["eu-west-1"]}, LambdaContext())
     assert throttler.calls == 0
     finished = tasks.finish_crawl(begin | {"failure": "account_disconnected"}, LambdaContext())
     assert finished["status"] == "partial"
@@ -528,7 +528,9 @@ def test_the_plan_records_every_region_pending_and_a_region_records_its_start(ap
     account, _ = connected
     start = {"tenant_id": "tenant-a", "account_id": account["id"], "trigger": "manual"}
     begin = tasks.begin_crawl(start, LambdaContext())
-    regions = tasks.plan_crawl(begin, LambdaContext())["regions"]
+    batches = tasks.plan_crawl(begin, LambdaContext())["batches"]
+    assert all(len(batch) == 1 for batch in batches)  # nothing recorded yet: any region may be large
+    regions = [region for batch in batches for region in batch]
 
     _, planned = api("GET", f"/v1/accounts/{account['id']}/crawls/{begin['crawl_id']}")
     assert sorted(planned["regions"]) == sorted(regions) and len(regions) > 1
@@ -536,7 +538,7 @@ def test_the_plan_records_every_region_pending_and_a_region_records_its_start(ap
     assert planned["regions"]["global"]["types_total"] == 1
     assert planned["regions"]["us-east-1"]["types_total"] == 16
 
-    listed = tasks.crawl_region(begin | {"region": "us-east-1"}, LambdaContext())
+    (listed,) = tasks.crawl_region(begin | {"regions": ["us-east-1"]}, LambdaContext())["regions"]
 
     _, shown = api("GET", f"/v1/accounts/{account['id']}/crawls/{begin['crawl_id']}")
     region = shown["regions"]["us-east-1"]
@@ -550,10 +552,23 @@ def test_the_plan_puts_the_regions_that_held_the_most_first(api, estate):
     run_crawl(account["id"])
 
     start = {"tenant_id": "tenant-a", "account_id": account["id"], "trigger": "manual"}
-    regions = tasks.plan_crawl(tasks.begin_crawl(start, LambdaContext()), LambdaContext())["regions"]
+    begin = tasks.begin_crawl(start, LambdaContext())
+    batches = tasks.plan_crawl(begin, LambdaContext())["batches"]
 
     # us-east-1 held 3 instances and their volumes, eu-west-1 2, every region its default network,
-    # the global segment one bucket.
-    assert regions[:2] == ["us-east-1", "eu-west-1"]
-    assert regions[-1] == "global"
+    # the global segment one bucket: all small, so three even batches, the largest spread over them.
+    assert [len(batch) for batch in batches] == [6, 6, 6]
+    assert [batch[0] for batch in batches[:2]] == ["us-east-1", "eu-west-1"]
+    assert batches[-1][-1] == "global"
+    regions = [region for batch in batches for region in batch]
     assert len(set(regions)) == len(regions) == 18
+    # Each batch lists all its regions, and says how each went.
+    for batch in batches:
+        listed = tasks.crawl_region(begin | {"regions": batch}, LambdaContext())["regions"]
+        assert [(region["region"], region["status"]) for region in listed] == [
+            (r, "succeeded") for r in batch
+        ]
+    assert tasks.finish_crawl(begin, LambdaContext())["status"] == "succeeded"
+    _, shown = api("GET", f"/v1/accounts/{account['id']}/crawls/{begin['crawl_id']}")
+    assert sorted(shown["regions"]) == sorted(regions)
+    assert {region["status"] for region in shown["regions"].values()} == {"succeeded"}

@@ -41,7 +41,8 @@ def table_calls(answer: Any = None) -> Iterator[list[str]]:
         client.meta.events.unregister("before-send.dynamodb", before_send)
 
 
-def test_a_region_reads_account_tenant_and_digests_in_one_request_before_anything_else(api, connected):
+@pytest.mark.parametrize("batch", [[REGION], [REGION, "eu-west-1", "global"]])
+def test_a_batch_reads_account_tenant_and_digests_in_one_request_before_anything_else(api, connected, batch):
     account, _ = connected
     begin = tasks.begin_crawl(
         {"tenant_id": "tenant-a", "account_id": account["id"], "trigger": "manual"}, LambdaContext()
@@ -49,11 +50,13 @@ def test_a_region_reads_account_tenant_and_digests_in_one_request_before_anythin
     tasks.plan_crawl(begin, LambdaContext())
 
     with table_calls() as seen:
-        listed = tasks.crawl_region(begin | {"region": REGION}, LambdaContext())
+        listed = tasks.crawl_region(begin | {"regions": batch}, LambdaContext())
 
-    assert listed["status"] == "succeeded"
+    assert [(each["region"], each["status"]) for each in listed["regions"]] == [
+        (r, "succeeded") for r in batch
+    ]
     assert seen[0] == "BatchGetItem"
-    assert "GetItem" not in seen
+    assert seen.count("BatchGetItem") == 1 and "GetItem" not in seen
 
 
 def test_the_region_start_holds_what_is_stored_and_none_for_what_is_not(api, connected):
@@ -62,13 +65,19 @@ def test_the_region_start_holds_what_is_stored_and_none_for_what_is_not(api, con
     inventory.save_digests("tenant-a", account["id"], REGION, {"aws.ec2.instance": "digest-1"})
     now = datetime.now(UTC)
 
-    start = crawls.region_start("tenant-a", account["id"], REGION, now)
+    inventory.save_digests("tenant-a", account["id"], "global", {"aws.s3.bucket": "digest-2"})
+    now = datetime.now(UTC)
+
+    start = crawls.region_start("tenant-a", account["id"], [REGION, "eu-west-3", "global"], now)
     assert start.account is not None and start.account.id == account["id"]
     assert start.tenant is not None and start.tenant.external_id.startswith("skylight-")
-    assert start.digests == {"aws.ec2.instance": "digest-1"}
+    assert start.digests == {
+        REGION: {"aws.ec2.instance": "digest-1"},
+        "global": {"aws.s3.bucket": "digest-2"},
+    }
 
-    assert crawls.region_start("tenant-a", account["id"], "eu-west-3", now).digests == {}
-    elsewhere = crawls.region_start("tenant-b", account["id"], REGION, now)
+    assert crawls.region_start("tenant-a", account["id"], ["eu-west-3"], now).digests == {}
+    elsewhere = crawls.region_start("tenant-b", account["id"], [REGION], now)
     assert elsewhere.account is None and elsewhere.tenant is None and elsewhere.digests == {}
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -266,16 +266,24 @@ class DynamoCrawlRepository:
                     raise CrawlRunning(running) from None
             raise
 
-    def region_start(self, tenant_id: str, account_id: str, segment: str, now: datetime) -> RegionStart:
+    def region_start(
+        self, tenant_id: str, account_id: str, segments: Sequence[str], now: datetime
+    ) -> RegionStart:
         account_key = (tenant_pk(tenant_id), ACCOUNT_PREFIX + account_id)
         tenant_key = (tenant_pk(tenant_id), TENANT_SK)
-        digests_key = (inventory_pk(tenant_id, account_id), DIGESTS_PREFIX + segment)
-        found = get_many([account_key, tenant_key, digests_key])
-        account, tenant, digests = (found.get(key) for key in (account_key, tenant_key, digests_key))
+        digests_keys = {
+            segment: (inventory_pk(tenant_id, account_id), DIGESTS_PREFIX + segment) for segment in segments
+        }
+        found = get_many([account_key, tenant_key, *digests_keys.values()])
+        account, tenant = found.get(account_key), found.get(tenant_key)
         return RegionStart(
             account=_live_account(tenant_id, AccountItem.from_raw_data(account) if account else None, now),
             tenant=_to_tenant(tenant_id, TenantItem.from_raw_data(tenant)) if tenant is not None else None,
-            digests=dict(DigestsItem.from_raw_data(digests).digests) if digests is not None else {},
+            digests={
+                segment: dict(DigestsItem.from_raw_data(found[key]).digests)
+                for segment, key in digests_keys.items()
+                if key in found
+            },
         )
 
     def get(self, tenant_id: str, account_id: str, crawl_id: str) -> Crawl | None:

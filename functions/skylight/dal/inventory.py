@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -27,12 +27,12 @@ class CrawlPage:
 
 @dataclass(frozen=True)
 class RegionStart:
-    """What a region's crawl reads before its first call: the account (None: missing or expired), its
-    tenant (None: never stored) and the segment's recorded listing digests."""
+    """What a batch of regions reads before its first call: the account (None: missing or expired),
+    its tenant (None: never stored) and, by segment, its recorded listing digests (absent: none)."""
 
     account: Account | None
     tenant: Tenant | None
-    digests: dict[str, str] = field(default_factory=dict)
+    digests: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 class CrawlRunning(Exception):
@@ -113,8 +113,10 @@ class CrawlRepository(Protocol):
         """The id of the crawl holding the account's lock, if any."""
         ...
 
-    def region_start(self, tenant_id: str, account_id: str, segment: str, now: datetime) -> RegionStart:
-        """The account, its tenant and the segment's digests, in one round trip."""
+    def region_start(
+        self, tenant_id: str, account_id: str, segments: Sequence[str], now: datetime
+    ) -> RegionStart:
+        """The account, its tenant and the segments' digests, in one round trip."""
         ...
 
     def save_region(

@@ -1,15 +1,15 @@
 """Use cases of inventory crawls: request, begin, plan, crawl one region, finish.
 
 One crawl per account at a time (a lock item). The state machine runs begin -> validate -> plan ->
-one `crawl_region` per region (a Map) -> finish; only identifiers and counts cross its states.
-Each region commits what it listed itself, writing only what changed.
+one `crawl_regions` per batch of regions (a Map) -> finish; only identifiers and counts cross its
+states. Each region commits what it listed itself, writing only what changed.
 """
 
 from __future__ import annotations
 
 import secrets
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
@@ -41,7 +41,6 @@ from skylight.models.inventory import (
     listing_digest,
     segment_key,
 )
-from skylight.providers.base import TenantContext
 
 logger = Logger(child=True)
 
@@ -114,8 +113,9 @@ def _begin(services: Services, account: Account, trigger: str) -> tuple[Crawl, b
     return crawl, True
 
 
-def plan_crawl(services: Services, tenant_id: str, account_id: str, crawl_id: str) -> list[str]:
-    """The regions to crawl (enabled ones, plus `global`), largest first, recorded as pending in one batch.
+def plan_crawl(services: Services, tenant_id: str, account_id: str, crawl_id: str) -> list[list[str]]:
+    """The regions to crawl (enabled ones, plus `global`), recorded as pending in one batch, in
+    batches for the Map (see `region_batches`), largest first.
 
     Largest by how many items their listings held last time: the state machine's Map starts its
     items in this order, at most `REGION_CONCURRENCY` at once, so the longest regions never wait for
@@ -136,96 +136,145 @@ def plan_crawl(services: Services, tenant_id: str, account_id: str, crawl_id: st
         crawl_id,
         {region: RegionProgress(types_total=len(provider.resource_types(region))) for region in regions},
     )
-    return regions
+    return region_batches(regions, recorded.result())
 
 
 def largest_first(regions: list[str], recorded: dict[str, dict[str, str]]) -> list[str]:
     """`regions` by how many items their listings held when last stored, most first; regions with
     nothing recorded keep their order, after the others."""
+    return sorted(regions, key=lambda region: _recorded_items(recorded, region), reverse=True)  # stable
 
-    def recorded_items(region: str) -> int:
-        return sum(RecordedListing.decode(text).count for text in recorded.get(region, {}).values())
 
-    return sorted(regions, key=recorded_items, reverse=True)  # a stable sort, reversed or not
+# A region whose listings held at most this many items last time takes a few calls, at most a couple
+# of pages per type: several of them share one invocation (one Lambda, one AssumeRole, one read of
+# Skylight's table for all), at most this many together.
+SMALL_REGION_ITEMS = 100
+SMALL_REGIONS_PER_BATCH = 8
+
+
+def region_batches(regions: list[str], recorded: dict[str, dict[str, str]]) -> list[list[str]]:
+    """The Map's items, in the order of `regions`: each region alone, but small ones (as recorded,
+    see `SMALL_REGION_ITEMS`) packed together in as few even batches as `SMALL_REGIONS_PER_BATCH`
+    allows, after the others. A region with nothing recorded (a first crawl, or its last one failed
+    before storing) may be large: it stays alone."""
+    small = [
+        region
+        for region in regions
+        if region in recorded and _recorded_items(recorded, region) <= SMALL_REGION_ITEMS
+    ]
+    alone = [[region] for region in regions if region not in small]
+    count = -(-len(small) // SMALL_REGIONS_PER_BATCH)
+    return alone + [small[index::count] for index in range(count)]
+
+
+def _recorded_items(recorded: dict[str, dict[str, str]], region: str) -> int:
+    return sum(RecordedListing.decode(text).count for text in recorded.get(region, {}).values())
 
 
 def crawl_region(
     services: Services, tenant_id: str, account_id: str, crawl_id: str, region: str
 ) -> RegionProgress:
-    """List one region and commit what changed; checked first so a disconnected account is never called.
+    """`crawl_regions` of one region."""
+    return crawl_regions(services, tenant_id, account_id, crawl_id, [region])[region]
 
-    What it needs from Skylight's own table (account, tenant, the region's digests) comes in one
-    read, and the record that the region started is written while it lists: on a crawl's longest
-    path, each would otherwise be one more round trip before the first call to the customer's account.
+
+def crawl_regions(
+    services: Services, tenant_id: str, account_id: str, crawl_id: str, regions: list[str]
+) -> dict[str, RegionProgress]:
+    """List a batch of regions at once, each committing what changed as it goes; checked first so
+    a disconnected account is never called.
+
+    What they need from Skylight's own table (account, tenant, each region's digests) comes in one
+    read, and the records that they started are written while they list: on a crawl's longest path,
+    each would otherwise be one more round trip before the first call to the customer's account.
     """
-    start = services.crawls.region_start(tenant_id, account_id, region, services.clock())
+    start = services.crawls.region_start(tenant_id, account_id, regions, services.clock())
     account = workflow_account(start.account)  # raises for a disconnected account, before any call to it
     tenant = context_of(start.tenant) if start.tenant is not None else tenant_context(services, tenant_id)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="region") as own_table:
-        return _crawl_region(services, account, crawl_id, region, tenant, start.digests, own_table)
-
-
-def _crawl_region(
-    services: Services,
-    account: Account,
-    crawl_id: str,
-    region: str,
-    tenant: TenantContext,
-    digests: dict[str, str],
-    own_table: ThreadPoolExecutor,
-) -> RegionProgress:
-    tenant_id, account_id = account.tenant_id, account.id
     provider = services.provider(account.provider)
-    progress = RegionProgress(
-        status=REGION_RUNNING,
-        types_total=len(provider.resource_types(region)),
-        started_at=services.clock(),
-    )
-    started = own_table.submit(
-        services.crawls.save_region, tenant_id, account_id, crawl_id, region, progress.model_copy(deep=True)
-    )
-    commit = _RegionCommit(services, account, region, digests)
-    lock = threading.Lock()
-    last_saved = [progress.started_at or services.clock()]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="own-table") as own_table:
+        runs = {
+            region: _RegionRun(services, account, crawl_id, region, start.digests.get(region, {}))
+            for region in regions
+        }
+        started = own_table.submit(
+            services.crawls.save_regions,
+            tenant_id,
+            account_id,
+            crawl_id,
+            {region: run.progress.model_copy(deep=True) for region, run in runs.items()},
+        )
+        for run in runs.values():
+            run.started = started
+        provider.crawl_regions(
+            account,
+            tenant,
+            {region: run.commit.recorded() for region, run in runs.items()},
+            on_listed=lambda region, listing: runs[region].listed(listing),
+            on_region_done=lambda region, _: runs[region].finish(),
+        )
+    return {region: run.progress for region, run in runs.items()}
 
-    def on_listed(listing: TypeListing) -> None:
-        # Called from the listing threads as each type finishes: commit it while the others still list.
-        outcome = commit.listing(listing)
-        with lock:
+
+class _RegionRun:
+    """One region of a batch being crawled: its progress, recorded as it goes, and its commit."""
+
+    def __init__(
+        self, services: Services, account: Account, crawl_id: str, region: str, digests: dict[str, str]
+    ) -> None:
+        self._services = services
+        self._account = account
+        self._crawl_id = crawl_id
+        self._region = region
+        self.progress = RegionProgress(
+            status=REGION_RUNNING,
+            types_total=len(services.provider(account.provider).resource_types(region)),
+            started_at=services.clock(),
+        )
+        self.commit = _RegionCommit(services, account, region, digests)
+        self.started: Future[None] | None = None  # the write of the record that the region started
+        self._lock = threading.Lock()
+        self._last_saved = self.progress.started_at or services.clock()
+
+    def listed(self, listing: TypeListing) -> None:
+        """Called from the listing threads as each type finishes: commit it while the others still list."""
+        outcome = self.commit.listing(listing)
+        progress = self.progress
+        with self._lock:
             progress.outcomes[listing.type] = outcome
             progress.types_done += 1
             progress.resources += outcome.count
             progress.api_calls += outcome.api_calls
             progress.throttles += outcome.throttles
             progress.errors += outcome.error is not None
-            now = services.clock()
+            now = self._services.clock()
             snapshot = None
-            if now - last_saved[0] >= PROGRESS_EVERY and started.done():
-                last_saved[0] = now
+            if now - self._last_saved >= PROGRESS_EVERY and self.started is not None and self.started.done():
+                self._last_saved = now
                 snapshot = progress.model_copy(deep=True)
         # Written outside the lock, so other types finishing meanwhile never wait on storage; the
-        # final save below is the one that counts. Never before the record that the region started.
+        # final save is the one that counts. Never before the record that the region started.
         if snapshot is not None:
-            services.crawls.save_region(tenant_id, account_id, crawl_id, region, snapshot)
+            self._save(snapshot)
 
-    provider.crawl_region(
-        account,
-        tenant,
-        region,
-        on_listed=on_listed,
-        recorded=commit.recorded(),
-    )
-    commit.save_digests()
-    progress.status = _region_status(progress)
-    progress.finished_at = services.clock()
-    progress.writes = commit.writes
-    started.result()
-    services.crawls.save_region(tenant_id, account_id, crawl_id, region, progress)
-    logger.info(
-        "region crawled",
-        extra={"region": region, "resources": progress.resources, "status": progress.status},
-    )
-    return progress
+    def finish(self) -> None:
+        """Once every type of the region is listed: its digests, then its final record."""
+        self.commit.save_digests()
+        progress = self.progress
+        progress.status = _region_status(progress)
+        progress.finished_at = self._services.clock()
+        progress.writes = self.commit.writes
+        if self.started is not None:
+            self.started.result()
+        self._save(progress)
+        logger.info(
+            "region crawled",
+            extra={"region": self._region, "resources": progress.resources, "status": progress.status},
+        )
+
+    def _save(self, progress: RegionProgress) -> None:
+        tenant_id, account_id = self._account.tenant_id, self._account.id
+        self._services.crawls.save_region(tenant_id, account_id, self._crawl_id, self._region, progress)
 
 
 class _RegionCommit:

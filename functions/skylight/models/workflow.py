@@ -6,7 +6,7 @@ The execution's state is the input plus what each state adds under its own key:
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class AccountWorkflowInput(BaseModel):
@@ -44,18 +44,35 @@ class ValidateOutput(BaseModel):
     status: str
 
 
+# The most regions one CrawlRegion invocation takes (Plan batches small regions, see `region_batches`).
+MAX_REGIONS_PER_BATCH = 32
+
+
 class PlanOutput(BaseModel):
-    regions: list[str]
+    """The Map's items: batches of regions, each crawled by one invocation (most hold one region)."""
+
+    batches: list[list[str]]
 
 
 class RegionInput(CrawlInput):
-    region: str = Field(min_length=1, max_length=32)
+    regions: list[str] = Field(min_length=1, max_length=MAX_REGIONS_PER_BATCH)
+
+    @field_validator("regions")
+    @classmethod
+    def _named_regions(cls, regions: list[str]) -> list[str]:
+        if any(not 1 <= len(region) <= 32 for region in regions) or len(set(regions)) != len(regions):
+            raise ValueError("regions must be distinct names of 1 to 32 characters")
+        return regions
 
 
 class RegionOutput(BaseModel):
     region: str
     status: str
     resources: int
+
+
+class RegionsOutput(BaseModel):
+    regions: list[RegionOutput]
 
 
 class FinishInput(CrawlInput):

@@ -78,6 +78,22 @@ class CloudProvider(ABC):
         """The resource types a crawl lists in `region`."""
 
     @abstractmethod
+    def crawl_regions(
+        self,
+        account: Account,
+        tenant: TenantContext,
+        regions: Mapping[str, Mapping[str, RecordedListing]],
+        on_listed: Callable[[str, TypeListing], None] | None = None,
+        on_region_done: Callable[[str, list[TypeListing]], None] | None = None,
+    ) -> dict[str, list[TypeListing]]:
+        """List every resource type of each region of `regions`, all at once; a type that fails
+        carries its error instead. Calls `on_listed(region, listing)` as each type is listed and
+        `on_region_done(region, listings)` as each region is.
+
+        `regions`: by region, by type, what was recorded when its items were last stored. A type
+        whose pages still have the recorded fingerprint may be reported unchanged
+        (`TypeListing.unchanged_pages`), unparsed; the largest listings may start first."""
+
     def crawl_region(
         self,
         account: Account,
@@ -86,11 +102,13 @@ class CloudProvider(ABC):
         on_listed: Callable[[TypeListing], None] | None = None,
         recorded: Mapping[str, RecordedListing] | None = None,
     ) -> list[TypeListing]:
-        """List every resource type of one region; a type that fails carries its error instead.
+        """`crawl_regions` of one region."""
 
-        `recorded`: by type, what was recorded when its items were last stored. A type whose pages
-        still have the recorded fingerprint may be reported unchanged (`TypeListing.unchanged_pages`),
-        unparsed; the largest listings may start first."""
+        def listed(_: str, listing: TypeListing) -> None:
+            if on_listed is not None:
+                on_listed(listing)
+
+        return self.crawl_regions(account, tenant, {region: recorded or {}}, on_listed=listed)[region]
 
 
 @lru_cache(maxsize=1)

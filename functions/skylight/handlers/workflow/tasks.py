@@ -26,6 +26,7 @@ from skylight.models.workflow import (
     PlanOutput,
     RegionInput,
     RegionOutput,
+    RegionsOutput,
     ValidateOutput,
 )
 
@@ -86,29 +87,33 @@ def validate_account(event: dict[str, Any], context: LambdaContext) -> dict[str,
 @logger.inject_lambda_context(log_event=False)
 @metrics.log_metrics
 def plan_crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Discover the account's enabled regions; the Map fans out over them."""
+    """Discover the account's enabled regions; the Map fans out over batches of them."""
     payload = CrawlInput.model_validate(event)
     logger.append_keys(account_id=payload.account_id, crawl_id=payload.crawl_id)
     with _stop_if_gone(payload.account_id):
-        regions = crawls.plan_crawl(services(), payload.tenant_id, payload.account_id, payload.crawl_id)
-    return PlanOutput(regions=regions).model_dump()
+        batches = crawls.plan_crawl(services(), payload.tenant_id, payload.account_id, payload.crawl_id)
+    return PlanOutput(batches=batches).model_dump()
 
 
 @logger.inject_lambda_context(log_event=False)
 @metrics.log_metrics
 def crawl_region(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """List one region of the account and commit what changed."""
+    """List a batch of regions of the account (one, or a few small ones) and commit what changed."""
     payload = RegionInput.model_validate(event)
-    logger.append_keys(account_id=payload.account_id, crawl_id=payload.crawl_id, region=payload.region)
+    logger.append_keys(account_id=payload.account_id, crawl_id=payload.crawl_id, regions=payload.regions)
     with _stop_if_gone(payload.account_id):
-        progress = crawls.crawl_region(
-            services(), payload.tenant_id, payload.account_id, payload.crawl_id, payload.region
+        progress = crawls.crawl_regions(
+            services(), payload.tenant_id, payload.account_id, payload.crawl_id, payload.regions
         )
-    metrics.add_metric(name="ResourcesListed", unit="Count", value=progress.resources)
-    metrics.add_metric(name="ProviderThrottles", unit="Count", value=progress.throttles)
-    metrics.add_metric(name="ListingErrors", unit="Count", value=progress.errors)
-    output = RegionOutput(region=payload.region, status=progress.status, resources=progress.resources)
-    return output.model_dump()
+    done = progress.values()
+    metrics.add_metric(name="ResourcesListed", unit="Count", value=sum(each.resources for each in done))
+    metrics.add_metric(name="ProviderThrottles", unit="Count", value=sum(each.throttles for each in done))
+    metrics.add_metric(name="ListingErrors", unit="Count", value=sum(each.errors for each in done))
+    outputs = [
+        RegionOutput(region=region, status=each.status, resources=each.resources)
+        for region, each in progress.items()
+    ]
+    return RegionsOutput(regions=outputs).model_dump()
 
 
 @logger.inject_lambda_context(log_event=False)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from skylight.config import get_settings
@@ -159,41 +160,55 @@ class AwsProvider(CloudProvider):
     def resource_types(self, region: str) -> list[str]:
         return [module.type.name for module in modules_for(region)]
 
-    def crawl_region(
+    def crawl_regions(
         self,
         account: Account,
         tenant: TenantContext,
-        region: str,
-        on_listed: Callable[[TypeListing], None] | None = None,
-        recorded: Mapping[str, RecordedListing] | None = None,
-    ) -> list[TypeListing]:
+        regions: Mapping[str, Mapping[str, RecordedListing]],
+        on_listed: Callable[[str, TypeListing], None] | None = None,
+        on_region_done: Callable[[str, list[TypeListing]], None] | None = None,
+    ) -> dict[str, list[TypeListing]]:
+        # One session of the role for the whole batch: STS credentials hold in every region.
         crawler = RegionCrawler(self.gateway, max_workers=self._listing_concurrency)
-        try:
-            credentials = self.account_credentials(account, tenant)
-        # Nothing can be listed without credentials: each type reports why, and keeps what it had.
-        except AwsCallError as failure:
-            return crawler.unreachable(region, failure.code, failure.message, on_listed=on_listed)
-        except RetryLater:  # the vault's key service was busy: nothing is wrong with the stored key
-            return crawler.unreachable(
-                region, "KeyServiceBusy", "the key service was busy", on_listed=on_listed
-            )
-        except CredentialsUnavailable:
-            return crawler.unreachable(
-                region,
-                "CredentialsUnavailable",
-                "the stored credentials could not be opened",
-                on_listed=on_listed,
-            )
+        credentials, unreachable = self._crawl_credentials(account, tenant)
         # Set at every successful validation, whatever the credentials' type.
         account_id = account.provider_account_id or ""
-        return crawler.list_region(
-            credentials,
-            account_id,
-            _partition(account),
-            region,
-            on_listed=on_listed,
-            recorded=recorded,
-        )
+
+        def crawl(region: str) -> list[TypeListing]:
+            listed = partial(on_listed, region) if on_listed is not None else None
+            if credentials is None:
+                # Nothing can be listed without credentials: each type reports why, keeping its items.
+                listings = crawler.unreachable(region, *unreachable, on_listed=listed)
+            else:
+                listings = crawler.list_region(
+                    credentials,
+                    account_id,
+                    _partition(account),
+                    region,
+                    on_listed=listed,
+                    recorded=regions[region],
+                )
+            if on_region_done is not None:
+                on_region_done(region, listings)
+            return listings
+
+        if len(regions) == 1:
+            return {region: crawl(region) for region in regions}
+        with ThreadPoolExecutor(max_workers=len(regions), thread_name_prefix="regions") as pool:
+            return dict(zip(regions, pool.map(crawl, regions), strict=True))
+
+    def _crawl_credentials(
+        self, account: Account, tenant: TenantContext
+    ) -> tuple[TemporaryCredentials | None, tuple[str, str]]:
+        """The crawl's credentials, or None and the (code, message) every type reports instead."""
+        try:
+            return self.account_credentials(account, tenant), ("", "")
+        except AwsCallError as failure:
+            return None, (failure.code, failure.message)
+        except RetryLater:  # the vault's key service was busy: nothing is wrong with the stored key
+            return None, ("KeyServiceBusy", "the key service was busy")
+        except CredentialsUnavailable:
+            return None, ("CredentialsUnavailable", "the stored credentials could not be opened")
 
 
 def _partition(account: Account) -> str:

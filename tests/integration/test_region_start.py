@@ -16,8 +16,9 @@ from skylight.dal import dynamodb
 from skylight.dal.connection import shared_connection
 from skylight.dal.dynamodb_inventory import DynamoCrawlRepository, DynamoInventoryRepository
 from skylight.handlers.workflow import tasks
-from tests.faults import canned_answer
+from tests.faults import CallLog, canned_answer
 from tests.integration.conftest import TABLE, external_id_of
+from tests.integration.test_unusual_provider_answers import use_gateway_hooks
 from tests.support import LambdaContext
 
 REGION = "us-east-1"
@@ -48,6 +49,8 @@ def test_a_batch_reads_account_tenant_and_digests_in_one_request_before_anything
         {"tenant_id": "tenant-a", "account_id": account["id"], "trigger": "manual"}, LambdaContext()
     )
     tasks.plan_crawl(begin, LambdaContext())
+    log = CallLog()
+    use_gateway_hooks(log.hooks())
 
     with table_calls() as seen:
         listed = tasks.crawl_region(begin | {"regions": batch}, LambdaContext())
@@ -57,6 +60,10 @@ def test_a_batch_reads_account_tenant_and_digests_in_one_request_before_anything
     ]
     assert seen[0] == "BatchGetItem"
     assert seen.count("BatchGetItem") == 1 and "GetItem" not in seen
+    # One session of the customer's role serves the whole batch, and every region of it is listed
+    # (the new gateway's first AssumeRole is the platform principal's own session).
+    assert [call.operation for call in log.calls].count("AssumeRole") == 2
+    assert {call.crawl_region for call in log.listing_calls()} == set(batch)
 
 
 def test_the_region_start_holds_what_is_stored_and_none_for_what_is_not(api, connected):

@@ -1,12 +1,12 @@
 """Crawls as the deployed state machine runs them: each task in a warm process of its own.
 
-Deployed, Begin and Plan run in one Lambda invocation each, every region in a Lambda of its own (the
-Map), then Finish. Here a pool of worker processes plays the Lambdas: each worker imports the
-functions' code once and parses the service models a crawl reads (a warm container that has crawled
-before) and runs one task at a time with the production use cases
-(`skylight.logic.crawls`), provider, gateway and repositories. Every HTTP attempt to AWS (customer
-calls and STS) first sleeps the configured latency on the client side; calls to Skylight's own
-table are not delayed. Each task reports its calls, CPU time and peak memory.
+Deployed, Begin and Plan run in one Lambda invocation each, every batch of regions in a Lambda of its
+own (the Map: a region alone, or several small ones), then Finish. Here a pool of worker processes
+plays the Lambdas: each worker imports the functions' code once and parses the service models a
+crawl reads (a warm container that has crawled before) and runs one task at a time with the
+production use cases (`skylight.logic.crawls`), provider, gateway and repositories. Every HTTP
+attempt to AWS (customer calls and STS) first sleeps the configured latency on the client side;
+calls to Skylight's own table are not delayed. Each task reports its calls, CPU time and peak memory.
 """
 
 from __future__ import annotations
@@ -210,7 +210,7 @@ ONE_CALL_AT_A_TIME = CrawlMode(listing_concurrency=1, sequential_regions=True)
 
 
 class CrawlWorkers:
-    """A pool of warm worker processes, one per region crawled at once."""
+    """A pool of warm worker processes, one per batch of regions crawled at once."""
 
     def __init__(self, size: int, environment: dict[str, str], latency_ms: float) -> None:
         self._size = size

@@ -1,6 +1,7 @@
 """Step Functions tasks of the account workflow: thin wrappers around one logic call each.
 
-Begin -> Validate -> IsConnected -> Plan -> CrawlRegions (Map: CrawlRegion) -> Finish.
+Begin -> Validate -> IsConnected -> Plan -> CrawlRegions (Map: CrawlRegion per batch of regions)
+-> Finish.
 Payloads carry identifiers and counts only (see `skylight.models.workflow`). Errors are raised with
 stable class names so the state machine can Catch them by name.
 """

@@ -46,9 +46,6 @@ class Headers:
     def keys(self) -> list[str]:
         return [name for name, _ in self._pairs]
 
-    def values(self) -> list[str]:
-        return [value for _, value in self._pairs]
-
     def get(self, name: str, default: Any = None) -> Any:
         wanted = name.lower()
         for key, value in self._pairs:
@@ -56,22 +53,8 @@ class Headers:
                 return value
         return default
 
-    def get_all(self, name: str, failobj: Any = None) -> Any:
-        wanted = name.lower()
-        found = [value for key, value in self._pairs if key.lower() == wanted]
-        return found or failobj
-
-    def __getitem__(self, name: str) -> Any:
-        return self.get(name)
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self.get(name) is not None
-
     def __iter__(self) -> Iterator[str]:
         return iter(self.keys())
-
-    def __len__(self) -> int:
-        return len(self._pairs)
 
 
 class LineReader(Protocol):

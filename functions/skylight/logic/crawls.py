@@ -1,4 +1,4 @@
-"""Use cases of inventory crawls: request, begin, plan, crawl one region, finish.
+"""Use cases of inventory crawls: request, begin, plan, crawl a batch of regions, finish.
 
 One crawl per account at a time (a lock item). The state machine runs begin -> validate -> plan ->
 one `crawl_regions` per batch of regions (a Map) -> finish; only identifiers and counts cross its
@@ -171,13 +171,6 @@ def _recorded_items(recorded: dict[str, dict[str, str]], region: str) -> int:
     return sum(RecordedListing.decode(text).count for text in recorded.get(region, {}).values())
 
 
-def crawl_region(
-    services: Services, tenant_id: str, account_id: str, crawl_id: str, region: str
-) -> RegionProgress:
-    """`crawl_regions` of one region."""
-    return crawl_regions(services, tenant_id, account_id, crawl_id, [region])[region]
-
-
 def crawl_regions(
     services: Services, tenant_id: str, account_id: str, crawl_id: str, regions: list[str]
 ) -> dict[str, RegionProgress]:
@@ -192,20 +185,28 @@ def crawl_regions(
     account = workflow_account(start.account)  # raises for a disconnected account, before any call to it
     tenant = context_of(start.tenant) if start.tenant is not None else tenant_context(services, tenant_id)
     provider = services.provider(account.provider)
+    progress = {
+        region: RegionProgress(
+            status=REGION_RUNNING,
+            types_total=len(provider.resource_types(region)),
+            started_at=services.clock(),
+        )
+        for region in regions
+    }
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="own-table") as own_table:
-        runs = {
-            region: _RegionRun(services, account, crawl_id, region, start.digests.get(region, {}))
-            for region in regions
-        }
         started = own_table.submit(
             services.crawls.save_regions,
             tenant_id,
             account_id,
             crawl_id,
-            {region: run.progress.model_copy(deep=True) for region, run in runs.items()},
+            {region: each.model_copy(deep=True) for region, each in progress.items()},
         )
-        for run in runs.values():
-            run.started = started
+        runs = {
+            region: _RegionRun(
+                services, account, crawl_id, region, progress[region], start.digests.get(region, {}), started
+            )
+            for region in regions
+        }
         provider.crawl_regions(
             account,
             tenant,
@@ -220,19 +221,22 @@ class _RegionRun:
     """One region of a batch being crawled: its progress, recorded as it goes, and its commit."""
 
     def __init__(
-        self, services: Services, account: Account, crawl_id: str, region: str, digests: dict[str, str]
+        self,
+        services: Services,
+        account: Account,
+        crawl_id: str,
+        region: str,
+        progress: RegionProgress,
+        digests: dict[str, str],
+        started: Future[None],
     ) -> None:
         self._services = services
         self._account = account
         self._crawl_id = crawl_id
         self._region = region
-        self.progress = RegionProgress(
-            status=REGION_RUNNING,
-            types_total=len(services.provider(account.provider).resource_types(region)),
-            started_at=services.clock(),
-        )
+        self.progress = progress
         self.commit = _RegionCommit(services, account, region, digests)
-        self.started: Future[None] | None = None  # the write of the record that the region started
+        self._started = started  # the write of the record that the region started
         self._lock = threading.Lock()
         self._last_saved = self.progress.started_at or services.clock()
 
@@ -249,7 +253,7 @@ class _RegionRun:
             progress.errors += outcome.error is not None
             now = self._services.clock()
             snapshot = None
-            if now - self._last_saved >= PROGRESS_EVERY and self.started is not None and self.started.done():
+            if now - self._last_saved >= PROGRESS_EVERY and self._started.done():
                 self._last_saved = now
                 snapshot = progress.model_copy(deep=True)
         # Written outside the lock, so other types finishing meanwhile never wait on storage; the
@@ -264,8 +268,7 @@ class _RegionRun:
         progress.status = _region_status(progress)
         progress.finished_at = self._services.clock()
         progress.writes = self.commit.writes
-        if self.started is not None:
-            self.started.result()
+        self._started.result()
         self._save(progress)
         logger.info(
             "region crawled",

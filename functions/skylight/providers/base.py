@@ -94,22 +94,6 @@ class CloudProvider(ABC):
         whose pages still have the recorded fingerprint may be reported unchanged
         (`TypeListing.unchanged_pages`), unparsed; the largest listings may start first."""
 
-    def crawl_region(
-        self,
-        account: Account,
-        tenant: TenantContext,
-        region: str,
-        on_listed: Callable[[TypeListing], None] | None = None,
-        recorded: Mapping[str, RecordedListing] | None = None,
-    ) -> list[TypeListing]:
-        """`crawl_regions` of one region."""
-
-        def listed(_: str, listing: TypeListing) -> None:
-            if on_listed is not None:
-                on_listed(listing)
-
-        return self.crawl_regions(account, tenant, {region: recorded or {}}, on_listed=listed)[region]
-
 
 @lru_cache(maxsize=1)
 def providers() -> dict[str, CloudProvider]:

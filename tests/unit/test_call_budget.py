@@ -228,6 +228,9 @@ class _Gateway:
     ) -> dict[str, Any]:
         return {service: object() for service in services}
 
+    def release(self, clients: Any) -> None:
+        return None
+
 
 def _module(name: str, service: str) -> ResourceModule:
     def transform(raw: dict[str, Any], location: Location) -> Resource:

@@ -13,14 +13,16 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from skylight.gateways.sessions import shared_client
+from skylight.gateways.sessions import shared_botocore_session, shared_client
 from skylight.models.domain import Access
+from skylight.providers.aws.pages import SKIPPABLE_PROTOCOLS
 from skylight.providers.aws.permissions import permission_policy
 from skylight.providers.aws.resources import (
     ContractError,
     Location,
     ResourceModule,
     ResourceType,
+    Scope,
     load,
     resource_modules,
 )
@@ -145,6 +147,14 @@ def _transform(raw: dict[str, Any], location: Location) -> Any:
         _module(
             "ec2_thing", RESOURCE=ResourceType("aws.ec2_thing", "ec2"), fetch=_fetch, transform=_transform
         ),
+        _module(
+            "s3_thing",
+            RESOURCE=ResourceType(
+                "aws.s3.thing", "s3", scope=Scope.GLOBAL, tags_from="s3", skip_unchanged_pages=True
+            ),
+            fetch=_fetch,
+            transform=_transform,
+        ),
     ],
     ids=[
         "no RESOURCE",
@@ -153,6 +163,7 @@ def _transform(raw: dict[str, Any], location: Location) -> Any:
         "RESOURCE not a type",
         "other name",
         "bad name",
+        "global, tags from elsewhere, skipping pages",
     ],
 )
 def test_a_module_breaking_the_contract_is_refused(broken: types.ModuleType) -> None:
@@ -166,6 +177,16 @@ def test_a_module_keeping_the_contract_loads() -> None:
     )
 
     assert load(kept).type.name == "aws.ec2.thing"
+
+
+def test_types_that_skip_unchanged_pages_speak_a_protocol_whose_page_tokens_can_be_told_apart() -> None:
+    skipping = [m.type for m in resource_modules() if m.type.skip_unchanged_pages]
+    session = shared_botocore_session()
+
+    assert {t.name for t in skipping} >= {"aws.ec2.volume", "aws.ec2.snapshot", "aws.lambda.function"}
+    for resource_type in skipping:
+        protocol = session.get_service_model(resource_type.service).resolved_protocol
+        assert protocol in SKIPPABLE_PROTOCOLS, resource_type.name
 
 
 def _allowed(action: str, patterns: list[str]) -> bool:

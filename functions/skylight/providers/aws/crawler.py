@@ -8,6 +8,7 @@ need. Calls, sequential pages and throttles are counted per type.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter
@@ -16,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -224,12 +226,27 @@ class _Tags:
                 self._by_region[region] = tags
             return self._by_region[region]
 
+    def covering(self, region: str, type_filter: str) -> bytes:
+        """The tags `region` has for the resources of `type_filter`, as bytes that change with them."""
+        tags = self.of(region)
+        of_type = sorted((arn, sorted(tags[arn].items())) for arn in tags if _of_type(arn, type_filter))
+        return json.dumps(of_type).encode()
+
     def apply(self, resources: list[Resource]) -> list[Resource]:
         by_region = {region: self.of(region) for region in {resource.region for resource in resources}}
         return [
             resource.model_copy(update={"tags": by_region[resource.region].get(resource.id, {})})
             for resource in resources
         ]
+
+
+def _of_type(arn: str, type_filter: str) -> bool:
+    """Whether `arn` names a resource of the tagging API's `type_filter` (`service[:resource type]`)."""
+    parts = arn.split(":", 5)
+    service, _, kind = type_filter.partition(":")
+    if len(parts) < 6 or parts[2] != service:
+        return False
+    return not kind or parts[5].startswith((kind + ":", kind + "/"))
 
 
 def modules_for(region: str, modules: Iterable[ResourceModule] | None = None) -> list[ResourceModule]:
@@ -239,8 +256,8 @@ def modules_for(region: str, modules: Iterable[ResourceModule] | None = None) ->
 
 
 class _ClientsOnFirstUse:
-    """One client per (region, service), created by the first listing that needs it (the others
-    wait for it)."""
+    """One client per (region, service), taken by the first listing that needs it (the others wait
+    for it); all given back to the gateway once the region is listed."""
 
     def __init__(self, create: Callable[[str, str], Any]) -> None:
         self._create = create
@@ -253,9 +270,16 @@ class _ClientsOnFirstUse:
         with self._lock:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
-            if key not in self._clients:
-                self._clients[key] = self._create(region, service)
-            return self._clients[key]
+            client = self._clients.get(key)
+            if client is None:
+                client = self._create(region, service)
+                with self._lock:
+                    self._clients[key] = client
+            return client
+
+    def created(self) -> list[Any]:
+        with self._lock:
+            return list(self._clients.values())
 
 
 class RegionCrawler:
@@ -342,8 +366,11 @@ class RegionCrawler:
             return listing
 
         workers = self._max_workers or len(selected)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"crawl-{region}") as pool:
-            return list(pool.map(list_type, selected))
+        try:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"crawl-{region}") as pool:
+                return list(pool.map(list_type, selected))
+        finally:
+            self._gateway.release(clients.created())
 
     def unreachable(
         self,
@@ -391,8 +418,11 @@ class RegionCrawler:
         error: ListingError | None = None
         recorder = pages.PageRecorder(recorded_pages) if module.type.skip_unchanged_pages else None
         unchanged = False
+        # What the fingerprint covers besides the pages: the tags the listing's resources get.
+        tags_from = module.type.tags_from
+        covered = partial(tags.covering, location.region, tags_from) if tags and tags_from else None
         try:
-            raws = _fetched(module, client, recorder)
+            raws = _fetched(module, client, recorder, covered)
             unchanged = recorder is not None and recorder.unchanged
             if not unchanged:  # else nothing was parsed, and the stored items stand
                 resources = [module.transform(raw, location) for raw in raws]
@@ -427,14 +457,22 @@ def _recorded_pages(known: RecordedListing | None) -> str | None:
     return known.pages if known is not None else None
 
 
-def _fetched(module: ResourceModule, client: Any, recorder: pages.PageRecorder | None) -> list[Any]:
-    """The raw records of a listing. With a recorder, its pages are fingerprinted; when there is a
-    recorded fingerprint to compare with, only their page tokens are parsed at first, and the whole
-    pages again (from the kept answers, not from AWS) only if they changed."""
+def _fetched(
+    module: ResourceModule,
+    client: Any,
+    recorder: pages.PageRecorder | None,
+    covered: Callable[[], bytes] | None = None,
+) -> list[Any]:
+    """The raw records of a listing. With a recorder, its pages (and what `covered` gives) are
+    fingerprinted; when there is a recorded fingerprint to compare with, only their page tokens are
+    parsed at first, and the whole pages again (from the kept answers, not from AWS) only if the
+    fingerprint changed."""
     if recorder is None:
         return list(module.fetch(client))
     with pages.recording(recorder):
         raws = list(module.fetch(client))
+    if covered is not None and recorder.holds_items:  # an empty listing has nothing to tag
+        recorder.covers(covered())
     if not recorder.skipping or recorder.unchanged:
         return raws
     with pages.replayed(recorder):

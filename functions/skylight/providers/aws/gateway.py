@@ -7,7 +7,7 @@ Temporary credentials live in memory only and are never logged (their repr hides
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -23,6 +23,7 @@ from skylight.gateways.sessions import (
     session_with_shared_models,
     shared_session,
 )
+from skylight.providers.aws.client_pool import ClientPool, Hook
 from skylight.providers.aws.permissions import Probe
 
 THROTTLING_CODES = frozenset(
@@ -121,7 +122,13 @@ class AwsGateway(Protocol):
         services: Iterable[str],
         hooks: Iterable[tuple[str, Callable[..., Any]]] = (),
     ) -> dict[str, Any]:
-        """boto3 clients for listing one region, with `hooks` seeing every call first."""
+        """boto3 clients for listing one region, with `hooks` seeing every call first; give them
+        back with `release` once done (they may be kept warm for the next crawl)."""
+        ...
+
+    def release(self, clients: Iterable[Any]) -> None:
+        """Clients from `regional_clients` that will not be used again: their credentials and hooks
+        are dropped (a call would fail before being sent)."""
         ...
 
 
@@ -147,6 +154,8 @@ _CRAWL_CONFIG = Config(
     tcp_keepalive=True,
     proxies=_PROXIES,
 )
+# What a pooled crawl client is made with, before the pool gives it the credentials of a crawl.
+_LENT_PER_CRAWL = "lent-per-crawl"
 # Regions that are on without opting in; `OptInStatus` says the same for the ones AWS reports.
 ENABLED_OPT_IN_STATUSES = frozenset({"opt-in-not-required", "opted-in"})
 
@@ -174,6 +183,7 @@ class Boto3AwsGateway:
         self._event_hooks = event_hooks
         self._platform_sts_lock = threading.Lock()
         self._platform_sts: Any = None
+        self._crawl_clients = ClientPool(self._new_crawl_client)
 
     def assume_role(self, role_arn: str, external_id: str | None, session_name: str) -> TemporaryCredentials:
         arguments: dict[str, Any] = {
@@ -221,24 +231,40 @@ class Boto3AwsGateway:
         hooks: Iterable[tuple[str, Callable[..., Any]]] = (),
     ) -> dict[str, Any]:
         hooks = tuple(hooks)
+        return {
+            service: self._crawl_clients.take(
+                region,
+                service,
+                credentials.access_key_id,
+                credentials.secret_access_key,
+                credentials.session_token,
+                hooks,
+            )
+            for service in sorted(set(services))
+        }
+
+    def release(self, clients: Iterable[Any]) -> None:
+        self._crawl_clients.give_back(clients)
+
+    @property
+    def idle_crawl_clients(self) -> int:
+        """Crawl clients kept warm for the next crawl (see `client_pool`)."""
+        return self._crawl_clients.idle
+
+    def _new_crawl_client(self, region: str, service: str, lent_hooks: Sequence[Hook]) -> Any:
         with creating_clients():
-            clients = {
-                service: self._session.client(
-                    service,
-                    region_name=region,
-                    aws_access_key_id=credentials.access_key_id,
-                    aws_secret_access_key=credentials.secret_access_key,
-                    aws_session_token=credentials.session_token,
-                    config=_CRAWL_CONFIG,
-                )
-                for service in sorted(set(services))
-            }
-        for client in clients.values():
-            # The caller's hooks first (budget, accounting), then instrumentation.
-            for event_name, hook in hooks:
-                client.meta.events.register_first(event_name, hook)
-            self._hooked(client)
-        return clients
+            client = self._session.client(
+                service,
+                region_name=region,
+                # Replaced at once by the credentials of whichever crawl holds the client.
+                aws_access_key_id=_LENT_PER_CRAWL,
+                aws_secret_access_key=_LENT_PER_CRAWL,
+                config=_CRAWL_CONFIG,
+            )
+        # The crawl's hooks first (budget, accounting, pages), then instrumentation.
+        for event_name, hook in lent_hooks:
+            client.meta.events.register_first(event_name, hook)
+        return self._hooked(client)
 
     def _hooked(self, client: Any) -> Any:
         # First, so that instrumentation sees every call before botocore's own handlers answer it.

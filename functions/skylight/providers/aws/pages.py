@@ -1,10 +1,11 @@
-"""Listings whose pages are byte for byte those of the last crawl are not parsed.
+"""Listings whose pages are as the last crawl's are not parsed.
 
-Reading EC2's XML is most of the CPU a crawl of a large region spends, and most crawls find most of
-an account as it was. For a type whose stored resources come only from its listing's pages
-(`ResourceType.skip_unchanged_pages`), the crawler records a fingerprint of the pages it received:
-each page's bytes without the two parts that differ on every call (the request id and the page
-token), hashed in order, with the version of the code that turns them into resources. Next crawl:
+Reading EC2's XML and Lambda's JSON is most of the CPU a crawl of a large region spends, and most
+crawls find most of an account as it was. For a type whose stored resources come only from its
+listing's pages and, where the listing carries no tags, from the tags the tagging API gave for it
+(`ResourceType.skip_unchanged_pages`), the crawler records a fingerprint of what it received: each
+page without the parts that differ on every call (the request id and the page token), in order,
+then the type's tags, with the version of the code that turns them into resources. Next crawl:
 
 1. Each answer is kept as received, and botocore parses in its place a page that holds nothing but
    the page token, so the paginator goes on to the next page as usual (a `before-parse` hook).
@@ -20,16 +21,22 @@ listing, whose previous items are then kept.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from botocore.awsrequest import AWSResponse
 
 from skylight.gateways.sessions import shared_botocore_session
 from skylight.providers.aws.resources import code_version
+
+# The protocols whose pages can be told apart from their page tokens (EC2's XML, and JSON).
+SKIPPABLE_PROTOCOLS = frozenset({"ec2", "json", "rest-json"})
 
 # Differ on every call, whatever the resources: left out of a page's fingerprint.
 _VOLATILE = re.compile(rb"<requestId>[^<]*</requestId>|<nextToken>[^<]*</nextToken>")
@@ -38,18 +45,80 @@ _ROOT = re.compile(rb"\s*(?:<\?xml[^>]*\?>\s*)?<([A-Za-z][\w.-]*)(?:\s[^>]*)?>")
 
 
 def page_fingerprint(body: bytes) -> str:
-    """A page's bytes without its request id and page token, hashed."""
-    return hashlib.blake2b(_VOLATILE.sub(b"", body), digest_size=16).hexdigest()
+    """An EC2 page's bytes without its request id and page token, hashed."""
+    return _digest(_VOLATILE.sub(b"", body))
 
 
 def token_only(body: bytes) -> bytes | None:
-    """The page with nothing but its page token (if any) under its root element; None when that
+    """The EC2 page with nothing but its page token (if any) under its root element; None when that
     cannot be told for sure (no root element, or more than one token)."""
     root = _ROOT.match(body)
     tokens = _TOKEN.findall(body)
     if root is None or len(tokens) > 1:
         return None
     return root.group(0) + b"".join(tokens) + b"</" + root.group(1) + b">"
+
+
+@dataclass(frozen=True)
+class PageParts:
+    """What the recorder takes from a page."""
+
+    fingerprint: str
+    token_only: bytes | None  # None: parse the page as it is
+    holds_items: bool = True  # False only when the page surely lists nothing
+
+
+def json_page_parts(body: bytes, token_keys: tuple[str, ...]) -> PageParts:
+    """A JSON page's fingerprint (without its page tokens), the page with nothing but them (None
+    when that cannot be told for sure: not a JSON object, or no known token names), and whether any
+    of its lists holds anything."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return PageParts(_digest(body), None)
+    if not isinstance(document, dict) or not token_keys:
+        return PageParts(_digest(body), None)
+    tokens = {key: document.pop(key) for key in token_keys if key in document}
+    # The same bytes load to the same document, dumped alike: equal pages, equal fingerprints.
+    rest = json.dumps(document, separators=(",", ":")).encode()
+    holds_items = any(isinstance(value, list) and value for value in document.values())
+    return PageParts(_digest(rest), json.dumps(tokens).encode(), holds_items)
+
+
+def page_parts(operation_model: Any, body: bytes) -> PageParts:
+    """A page's fingerprint and its token-only stand-in, by protocol."""
+    protocol = operation_model.service_model.resolved_protocol
+    if protocol == "ec2":
+        return PageParts(page_fingerprint(body), token_only(body))
+    if protocol in ("json", "rest-json"):
+        return json_page_parts(body, _json_token_keys(operation_model))
+    return PageParts(_digest(body), None)
+
+
+def _digest(body: bytes) -> str:
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
+def _json_token_keys(operation_model: Any) -> tuple[str, ...]:
+    service_model = operation_model.service_model
+    return _token_keys(service_model.service_name, service_model.api_version, operation_model.name)
+
+
+@lru_cache(maxsize=256)
+def _token_keys(service_name: str, api_version: str, operation_name: str) -> tuple[str, ...]:
+    """The names an operation's page tokens have in its JSON answers, from botocore's paginator
+    model; none when a token is an expression (a.b, x || y) rather than one top-level member."""
+    session = shared_botocore_session()
+    try:
+        paginator = session.get_paginator_model(service_name, api_version).get_paginator(operation_name)
+    except ValueError:  # not a paginated operation
+        return ()
+    output_token = paginator["output_token"]
+    tokens = [output_token] if isinstance(output_token, str) else list(output_token)
+    if not all(token.isidentifier() for token in tokens):
+        return ()
+    shape = session.get_service_model(service_name, api_version).operation_model(operation_name).output_shape
+    return tuple(shape.members[token].serialization.get("name", token) for token in tokens)
 
 
 class PageRecorder:
@@ -60,6 +129,7 @@ class PageRecorder:
         self._recorded = recorded
         self._digest = hashlib.blake2b(code_version().encode(), digest_size=16)
         self.kept: list[tuple[str, dict[str, Any]]] = []
+        self.holds_items = False  # whether any page may list something
 
     @property
     def skipping(self) -> bool:
@@ -69,13 +139,19 @@ class PageRecorder:
         body = response_dict.get("body")
         if response_dict.get("status_code") != 200 or not isinstance(body, bytes):
             return  # an error fails the listing; it is parsed as usual
-        self._digest.update(operation_model.name.encode() + page_fingerprint(body).encode())
+        parts = page_parts(operation_model, body)
+        self._digest.update(operation_model.name.encode() + parts.fingerprint.encode())
+        self.holds_items = self.holds_items or parts.holds_items
         if not self.skipping:
             return
         self.kept.append((operation_model.name, dict(response_dict)))
-        page_token = token_only(body)
-        if page_token is not None:
-            response_dict["body"] = page_token
+        if parts.token_only is not None:
+            response_dict["body"] = parts.token_only
+
+    def covers(self, material: bytes) -> None:
+        """Folds into the fingerprint what else the listing's resources are made of (their tags,
+        when those come from the tagging API): a change there is a change of the listing."""
+        self._digest.update(b"\0covers\0" + material)
 
     @property
     def fingerprint(self) -> str:

@@ -50,9 +50,10 @@ class ResourceType:
     # When the listing carries no tags: the Resource Groups Tagging API type whose tags the crawler
     # reads for it, once per region for all such types (one call per resource would not scale).
     tags_from: str | None = None
-    # Everything stored about the type comes from its listing's pages (no detail calls, no tags
-    # from elsewhere), in EC2's protocol: when the pages are byte for byte those of the last crawl,
-    # so is what they hold, and the crawler does not parse them (see `skylight.providers.aws.pages`).
+    # Everything stored about the type comes from its listing's pages, one after another (no detail
+    # calls), in EC2's XML or in JSON, plus, for a regional type, the tags the tagging API gives
+    # (`tags_from`): when the pages and those tags are as at the last crawl, so is what they hold,
+    # and the crawler does not parse the pages (see `skylight.providers.aws.pages`).
     skip_unchanged_pages: bool = False
 
 
@@ -93,6 +94,9 @@ def load(module: ModuleType) -> ResourceModule:
         raise ContractError(f"{module.__name__} must define RESOURCE, fetch and transform")
     if resource_type.name != "aws." + short_name.replace("_", ".", 1):
         raise ContractError(f"{module.__name__} must describe aws.{short_name.replace('_', '.', 1)}")
+    if resource_type.skip_unchanged_pages and resource_type.tags_from and resource_type.scope is Scope.GLOBAL:
+        # Its resources' tags are read in each of their regions, known only from the parsed pages.
+        raise ContractError(f"{module.__name__}: a global type with tags from elsewhere parses every page")
     return ResourceModule(type=resource_type, fetch=fetch, transform=transform)
 
 

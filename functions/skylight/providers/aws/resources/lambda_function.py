@@ -8,7 +8,9 @@ from typing import Any
 from skylight.models.inventory import Resource
 from skylight.providers.aws.resources import Location, ResourceType, records
 
-RESOURCE = ResourceType(name="aws.lambda.function", service="lambda", tags_from="lambda:function")
+RESOURCE = ResourceType(
+    name="aws.lambda.function", service="lambda", tags_from="lambda:function", skip_unchanged_pages=True
+)
 
 
 def fetch(client: Any) -> Iterator[dict[str, Any]]:

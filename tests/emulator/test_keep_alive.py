@@ -7,7 +7,10 @@ import select
 import socket
 import time
 
+import pytest
+
 from local.emulator import EmulatorHandle, start_emulator
+from skylight.providers.aws.gateway import Boto3AwsGateway, TemporaryCredentials
 from tests.emulator.conftest import CUSTOMER, Aws
 
 _STS = {
@@ -114,3 +117,22 @@ def test_a_burst_of_new_connections_is_accepted_without_waiting_on_syn_retries(
 
     assert not pending
     assert connected_in < 0.9  # no connection waited for a retried SYN
+
+
+def test_a_warm_crawl_client_whose_connections_were_closed_connects_again(
+    emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the crawl's client pool does to a client idle for long: closes its connections only.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator.endpoint_url)
+    gateway = Boto3AwsGateway("arn:aws:iam::123456789012:role/platform", "us-east-1")
+    [client] = gateway.regional_clients(
+        TemporaryCredentials("testing", "testing"), "us-east-1", ["sts"]
+    ).values()
+    connections = client._endpoint.http_session._manager.pools
+    first = client.get_caller_identity()["Account"]
+    client.close()
+    assert len(connections) == 0
+
+    assert client.get_caller_identity()["Account"] == first
+    assert len(connections) == 1
+    gateway.release([client])

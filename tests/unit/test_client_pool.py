@@ -10,7 +10,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import NoCredentialsError
 
-from skylight.providers.aws.client_pool import ClientPool
+from skylight.providers.aws.client_pool import FRESH_CONNECTIONS_AFTER_S, ClientPool
 from skylight.providers.aws.gateway import Boto3AwsGateway, TemporaryCredentials
 from tests.support import PLATFORM_PRINCIPAL_ARN
 
@@ -125,16 +125,18 @@ class _Closable:
         self.closed = True
 
 
+class _Signer:
+    _credentials: Any = None
+
+
+def _closable(region: str, service: str, hooks: Any) -> Any:
+    client = _Closable(f"{region}/{service}")
+    client._request_signer = _Signer()  # type: ignore[attr-defined]
+    return client
+
+
 def test_the_least_recently_used_idle_clients_beyond_the_limit_are_closed() -> None:
-    class _Signer:
-        _credentials: Any = None
-
-    def create(region: str, service: str, hooks: Any) -> Any:
-        client = _Closable(f"{region}/{service}")
-        client._request_signer = _Signer()  # type: ignore[attr-defined]
-        return client
-
-    pool = ClientPool(create, idle_limit=2)
+    pool = ClientPool(_closable, idle_limit=2)
     lent = [pool.take(region, "ec2", "AKID", "secret", None) for region in ("a", "b", "c")]
     pool.give_back(lent)
 
@@ -142,6 +144,20 @@ def test_the_least_recently_used_idle_clients_beyond_the_limit_are_closed() -> N
     assert [client.closed for client in lent] == [True, False, False]
     assert pool.take("a", "ec2", "AKID", "secret", None) is not lent[0]
     assert pool.take("c", "ec2", "AKID", "secret", None) is lent[2]
+
+
+def test_a_client_idle_for_long_is_lent_with_fresh_connections() -> None:
+    now = [100.0]
+    pool = ClientPool(_closable, clock=lambda: now[0])
+    client = pool.take("a", "ec2", "AKID", "secret", None)
+    pool.give_back([client])
+    now[0] += 5
+    assert pool.take("a", "ec2", "AKID", "secret", None) is client and not client.closed
+    pool.give_back([client])
+    now[0] += FRESH_CONNECTIONS_AFTER_S + 1
+
+    assert pool.take("a", "ec2", "AKID", "secret", None) is client
+    assert client.closed  # its connections, that is: botocore opens new ones on the next call
 
 
 def test_a_crawl_cannot_lend_an_event_the_pool_does_not_dispatch() -> None:

@@ -13,6 +13,7 @@ no identity: every request is signed on its own.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,9 @@ LEASE_EVENTS = ("before-parse", "before-call", "after-call", "needs-retry")
 # Idle clients kept per process, the least recently used closed first: enough for every service of
 # every region of a crawl, few enough to stay far from a function's limit of open files.
 IDLE_CLIENTS = 192
+# A client idle longer than this is lent with fresh connections: AWS may have closed its open ones
+# meanwhile, unseen by a function that was frozen (the client itself is still worth keeping).
+FRESH_CONNECTIONS_AFTER_S = 30.0
 _POOLED = "_skylight_pooled"
 
 
@@ -59,6 +63,7 @@ class _Pooled:
     credentials: LeasedCredentials
     hooks: dict[str, list[Callable[..., Any]]] = field(default_factory=dict)
     lent: bool = False
+    idle_since: float = 0.0
 
     def dispatcher(self, event: str) -> Callable[..., Any]:
         def dispatch(**kwargs: Any) -> Any:
@@ -76,11 +81,15 @@ class ClientPool:
     """Clients per (region, service), lent out with credentials and hooks, then kept idle."""
 
     def __init__(
-        self, create: Callable[[str, str, Sequence[Hook]], Any], idle_limit: int = IDLE_CLIENTS
+        self,
+        create: Callable[[str, str, Sequence[Hook]], Any],
+        idle_limit: int = IDLE_CLIENTS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """`create(region, service, hooks)` makes a client whose first hooks are `hooks`."""
         self._create = create
         self._idle_limit = idle_limit
+        self._clock = clock
         self._lock = threading.Lock()
         self._idle: OrderedDict[tuple[str, str], list[Any]] = OrderedDict()
         self._idle_count = 0
@@ -102,6 +111,8 @@ class ClientPool:
             by_event.setdefault(event, []).append(hook)
         client = self._idle_client((region, service)) or self._new_client((region, service))
         pooled: _Pooled = getattr(client, _POOLED)
+        if pooled.idle_since and self._clock() - pooled.idle_since > FRESH_CONNECTIONS_AFTER_S:
+            client.close()  # only its connections: the next call opens a new one
         pooled.hooks = by_event
         pooled.credentials.hold(access_key, secret_key, token)
         pooled.lent = True
@@ -118,6 +129,7 @@ class ClientPool:
                 pooled.lent = False
                 pooled.credentials.drop()
                 pooled.hooks = {}
+                pooled.idle_since = self._clock()
                 self._idle.setdefault(pooled.key, []).append(client)
                 self._idle.move_to_end(pooled.key)
                 self._idle_count += 1

@@ -420,7 +420,9 @@ class RegionCrawler:
         unchanged = False
         # What the fingerprint covers besides the pages: the tags the listing's resources get.
         tags_from = module.type.tags_from
-        covered = partial(tags.covering, location.region, tags_from) if tags and tags_from else None
+        covered = (
+            partial(tags.covering, location.region, tags_from) if recorder and tags and tags_from else None
+        )
         try:
             raws = _fetched(module, client, recorder, covered)
             unchanged = recorder is not None and recorder.unchanged

@@ -100,25 +100,24 @@ def _digest(body: bytes) -> str:
 
 
 def _json_token_keys(operation_model: Any) -> tuple[str, ...]:
+    """The names an operation's page tokens have in its JSON answers."""
     service_model = operation_model.service_model
-    return _token_keys(service_model.service_name, service_model.api_version, operation_model.name)
+    tokens = _output_tokens(service_model.service_name, service_model.api_version, operation_model.name)
+    members = operation_model.output_shape.members
+    return tuple(members[token].serialization.get("name", token) for token in tokens)
 
 
 @lru_cache(maxsize=256)
-def _token_keys(service_name: str, api_version: str, operation_name: str) -> tuple[str, ...]:
-    """The names an operation's page tokens have in its JSON answers, from botocore's paginator
-    model; none when a token is an expression (a.b, x || y) rather than one top-level member."""
-    session = shared_botocore_session()
+def _output_tokens(service_name: str, api_version: str, operation_name: str) -> tuple[str, ...]:
+    """An operation's page tokens, from botocore's paginator model; none when one is an expression
+    (a.b, x || y) rather than one top-level member."""
+    model = shared_botocore_session().get_paginator_model(service_name, api_version)
     try:
-        paginator = session.get_paginator_model(service_name, api_version).get_paginator(operation_name)
+        output_token = model.get_paginator(operation_name)["output_token"]
     except ValueError:  # not a paginated operation
         return ()
-    output_token = paginator["output_token"]
-    tokens = [output_token] if isinstance(output_token, str) else list(output_token)
-    if not all(token.isidentifier() for token in tokens):
-        return ()
-    shape = session.get_service_model(service_name, api_version).operation_model(operation_name).output_shape
-    return tuple(shape.members[token].serialization.get("name", token) for token in tokens)
+    tokens = (output_token,) if isinstance(output_token, str) else tuple(output_token)
+    return tokens if all(token.isidentifier() for token in tokens) else ()
 
 
 class PageRecorder:

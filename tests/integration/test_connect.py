@@ -16,8 +16,8 @@ from tests.support import (
 ALL_STEPS = [
     "parse_credentials",
     "assume_role",
-    "verify_identity",
     "external_id_enforced",
+    "verify_identity",
     "trust_policy_scope",
     "read_permissions",
 ]
@@ -64,8 +64,8 @@ def test_a_wrong_external_id_is_access_denied_with_the_likely_causes_and_nothing
     assert outcomes(error["steps"]) == {
         "parse_credentials": "passed",
         "assume_role": "failed",
-        "verify_identity": "skipped",
         "external_id_enforced": "skipped",
+        "verify_identity": "skipped",
         "trust_policy_scope": "skipped",
         "read_permissions": "skipped",
     }

@@ -12,7 +12,7 @@ from skylight.dal.base import ConcurrentUpdate
 from skylight.logic.accounts import all_accounts, test_account
 from skylight.logic.audit import recorded
 from skylight.logic.services import Services
-from skylight.logic.tenants import context_of, new_external_id, tenant_of
+from skylight.logic.tenants import context_of, tenant_of
 from skylight.models.domain import Account, AccountStatus, Caller, Tenant
 from skylight.models.errors import (
     AccountDisconnected,
@@ -22,6 +22,7 @@ from skylight.models.errors import (
     NoExternalIdRotation,
     NotFound,
 )
+from skylight.providers.aws.external_ids import new_external_id
 
 logger = Logger(child=True)
 

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
-
 from skylight.logic.services import Services
 from skylight.models.domain import Tenant
+
+# External IDs are AWS's: the AWS provider makes them (its validation makes wrong ones the same way).
+from skylight.providers.aws.external_ids import new_external_id
 from skylight.providers.base import TenantContext
-
-EXTERNAL_ID_PREFIX = "skylight-"
-
-
-def new_external_id() -> str:
-    """192 random bits, URL-safe, within STS's ExternalId alphabet; never derived from the tenant id."""
-    return EXTERNAL_ID_PREFIX + secrets.token_urlsafe(24)
 
 
 def tenant_of(services: Services, tenant_id: str) -> Tenant:

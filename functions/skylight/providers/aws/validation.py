@@ -1,20 +1,23 @@
 """Validating a cross-account role connection, step by step, in at most two round trips.
 
 Round 1 (concurrently): AssumeRole with the tenant's External ID, and the two confused-deputy
-checks (no External ID, a wrong one). Round 2 (concurrently, with the temporary credentials):
-GetCallerIdentity and one harmless call per inventory service. No SDK call happens here: every call
-goes through `AwsGateway`.
+attempts (no External ID, a wrong one made like a real one). Nothing is called with the role's
+credentials unless both attempts were denied (STS's `AccessDenied`, nothing else): a role that any
+caller of the platform could assume is refused before Skylight acts in it, and told nothing about it.
+Round 2 (concurrently, with the temporary credentials): GetCallerIdentity, the role's trust policy
+and one harmless call per action a crawl needs. No SDK call happens here: every call goes through
+`AwsGateway`.
 """
 
 from __future__ import annotations
 
-import secrets
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from skylight.logic.steps import StepLog, Timed, timed
 from skylight.models.domain import Access, PermissionCheck, Permissions, StepOutcome, ValidationReport
 from skylight.providers.aws.arn import RoleArn
+from skylight.providers.aws.external_ids import new_external_id
 from skylight.providers.aws.gateway import (
     AwsCallError,
     AwsGateway,
@@ -30,15 +33,20 @@ SESSION_NAME = "skylight-connection-check"
 
 STEP_PARSE = "parse_credentials"
 STEP_ASSUME = "assume_role"
-STEP_IDENTITY = "verify_identity"
 STEP_EXTERNAL_ID = "external_id_enforced"
+STEP_IDENTITY = "verify_identity"
 STEP_TRUST_SCOPE = "trust_policy_scope"
 STEP_READ = "read_permissions"
 STEP_WRITE = "write_permissions"
 
+#: STS's one answer that proves a confused-deputy attempt was refused; anything else proves nothing.
+STS_DENIED = "AccessDenied"
+# How AWS words a denial that comes from the caller's own identity policy, not the role's trust.
+_EXPLICIT_IDENTITY_DENY = "explicit deny in an identity-based policy"
+
 
 def planned_steps(access: Access) -> list[str]:
-    steps = [STEP_PARSE, STEP_ASSUME, STEP_IDENTITY, STEP_EXTERNAL_ID, STEP_TRUST_SCOPE, STEP_READ]
+    steps = [STEP_PARSE, STEP_ASSUME, STEP_EXTERNAL_ID, STEP_IDENTITY, STEP_TRUST_SCOPE, STEP_READ]
     return [*steps, STEP_WRITE] if access is Access.READ_WRITE else steps
 
 
@@ -59,12 +67,14 @@ def validate_role(
     """
     log = StepLog(planned_steps(access))
     log.record(STEP_PARSE, StepOutcome.PASSED, f"{role} is an IAM role in partition {role.partition}")
-    platform_partition = platform_principal_arn.split(":")[1]
+    principal = platform_principal_arn.split(":")
+    platform_partition, platform_account = principal[1], principal[4]
     if role.partition != platform_partition:
         return _partition_mismatch(log, role, platform_partition)
+    if role.account_id == platform_account:
+        return _platform_account(log, role)
 
     role_arn = str(role)
-    wrong_external_id = "skylight-probe-" + secrets.token_hex(16)
     with ThreadPoolExecutor(max_workers=4) as pool:
         assumed_f = pool.submit(timed, lambda: gateway.assume_role(role_arn, external_id, SESSION_NAME))
         previous_f = (
@@ -74,7 +84,7 @@ def validate_role(
         )
         without_id_f = pool.submit(timed, lambda: gateway.assume_role(role_arn, None, SESSION_NAME))
         wrong_id_f = pool.submit(
-            timed, lambda: gateway.assume_role(role_arn, wrong_external_id, SESSION_NAME)
+            timed, lambda: gateway.assume_role(role_arn, new_external_id(), SESSION_NAME)
         )
         assumed, without_id, wrong_id = assumed_f.result(), without_id_f.result(), wrong_id_f.result()
         previous = previous_f.result() if previous_f else None
@@ -87,20 +97,25 @@ def validate_role(
             "your previous External ID",
             external_id_generation - 1,
         )
+    if assumed.value is not None:
+        log.record(STEP_ASSUME, StepOutcome.PASSED, f"assumed {role_arn} with {used}", assumed.duration_ms)
+    # Refuse before acting: the role's credentials are dropped unused unless both attempts were denied.
+    if without_id.value is not None or wrong_id.value is not None:
+        if assumed.value is None:
+            _record_refused_assume(log, assumed, role_arn)
+        return _insecure(log, without_id, wrong_id, platform_principal_arn, external_id)
     if assumed.value is None:
         known_ids = [external_id, *([previous_external_id] if previous_external_id else [])]
         return _assume_role_failed(log, assumed, role_arn, platform_principal_arn, known_ids)
-    log.record(STEP_ASSUME, StepOutcome.PASSED, f"assumed {role_arn} with {used}", assumed.duration_ms)
+    unproven = _check_external_id_enforced(log, without_id, wrong_id)
+    if unproven is not None:
+        return unproven
 
     identity, trust, checks = _round_two(gateway, assumed.value, role, probes_for(access))
     _record_trust_review(log, trust, platform_principal_arn)
     permissions = Permissions(checks=[check for check, _ in checks])
     # Every check of round two ran, so every one is logged; the first failure decides the result.
-    failures = [
-        _check_identity(log, identity, role),
-        _check_external_id_enforced(log, without_id, wrong_id, platform_principal_arn, external_id),
-        check_permissions(log, checks, access),
-    ]
+    failures = [_check_identity(log, identity, role), check_permissions(log, checks, access)]
     report = next((f for f in failures if f is not None), None) or ValidationReport(
         result="connected", message="connected", steps=[]
     )
@@ -174,6 +189,23 @@ def _partition_mismatch(log: StepLog, role: RoleArn, platform_partition: str) ->
     return ValidationReport(result="partition_mismatch", message=message, steps=log.steps())
 
 
+def _platform_account(log: StepLog, role: RoleArn) -> ValidationReport:
+    message = (
+        f"{role} is in the platform's own AWS account: Skylight never assumes roles there, whatever "
+        "their trust policy says; connect a role in your own account"
+    )
+    log.record(STEP_ASSUME, StepOutcome.FAILED, message, provider_error_code="PlatformAccount")
+    return ValidationReport(
+        result="access_denied",
+        message=message,
+        steps=log.steps(),
+        diagnosis={
+            "provider_error": {"code": "PlatformAccount", "message": message},
+            "likely_causes": [_PLATFORM_BOUNDARY],
+        },
+    )
+
+
 def _assume_role_failed(
     log: StepLog,
     assumed: Timed[TemporaryCredentials],
@@ -188,7 +220,9 @@ def _assume_role_failed(
         f"AWS refused to let the platform assume {role_arn}",
         "access_denied",
         {
-            "likely_causes": likely_causes_of_denied_assume_role(role_arn, principal_arn),
+            "likely_causes": likely_causes_of_denied_assume_role(
+                role_arn, principal_arn, _message_of(assumed.error)
+            ),
             "expected_trust_policy": trust_policy(principal_arn, external_ids),
         },
     )
@@ -217,9 +251,27 @@ def record_sts_failure(
     )
 
 
-def likely_causes_of_denied_assume_role(role_arn: str, principal_arn: str) -> list[dict[str, str]]:
-    """Why AWS says AccessDenied to AssumeRole, most common first, each with what to check."""
+_PLATFORM_BOUNDARY = {
+    "cause": "platform_boundary",
+    "check": "The platform never assumes roles in its own AWS account, nor (unless its operator allows "
+    "it) in an account of its own AWS Organization: connect a role in an account outside them.",
+}
+
+
+def _message_of(error: Exception | None) -> str:
+    return error.message if isinstance(error, AwsCallError) else ""
+
+
+def likely_causes_of_denied_assume_role(
+    role_arn: str, principal_arn: str, aws_message: str = ""
+) -> list[dict[str, str]]:
+    """Why AWS says AccessDenied to AssumeRole, most common first, each with what to check.
+
+    A denial by the platform principal's own policy (AWS says "explicit deny in an identity-based
+    policy") can only be the platform's boundary: the role is in the platform's organization."""
+    boundary = [_PLATFORM_BOUNDARY] if _EXPLICIT_IDENTITY_DENY in aws_message else []
     return [
+        *boundary,
         {
             "cause": "external_id_mismatch",
             "check": "The trust policy's Condition must be StringEquals sts:ExternalId with exactly the "
@@ -271,39 +323,52 @@ def _check_identity(log: StepLog, identity: Timed[CallerIdentity], role: RoleArn
     return None
 
 
-def _check_external_id_enforced(
+def _insecure(
     log: StepLog,
     without_id: Timed[TemporaryCredentials],
     wrong_id: Timed[TemporaryCredentials],
     principal_arn: str,
     external_id: str,
-) -> ValidationReport | None:
-    duration = max(without_id.duration_ms, wrong_id.duration_ms)
+) -> ValidationReport:
+    """The role lets the platform in without the tenant's External ID: refused, and nothing else about
+    the role or its account is looked at or told (the steps after this one are skipped)."""
     accepted = [
         label for label, t in (("no External ID", without_id), ("a wrong External ID", wrong_id)) if t.value
     ]
-    if accepted:
-        message = (
-            f"the role can also be assumed with {' and with '.join(accepted)}: anyone who knows the role ARN "
-            "could make the platform act in your account (confused deputy). Add the sts:ExternalId condition."
-        )
-        log.record(STEP_EXTERNAL_ID, StepOutcome.FAILED, message, duration)
-        return ValidationReport(
-            result="insecure_trust_policy",
-            message=message,
-            steps=[],
-            diagnosis={
-                "accepted_without_external_id": without_id.value is not None,
-                "accepted_with_wrong_external_id": wrong_id.value is not None,
-                "corrected_trust_policy": trust_policy(principal_arn, [external_id]),
-            },
-        )
-    unexpected = [t.error for t in (without_id, wrong_id) if _is_unexpected(t.error)]
-    if unexpected:
-        code = getattr(unexpected[0], "code", type(unexpected[0]).__name__)
+    message = (
+        f"the role can also be assumed with {' and with '.join(accepted)}: anyone who knows the role ARN "
+        "could make the platform act in your account (confused deputy). Add the sts:ExternalId condition."
+    )
+    log.record(STEP_EXTERNAL_ID, StepOutcome.FAILED, message, _longest(without_id, wrong_id))
+    return ValidationReport(
+        result="insecure_trust_policy",
+        message=message,
+        steps=log.steps(),
+        diagnosis={
+            "accepted_without_external_id": without_id.value is not None,
+            "accepted_with_wrong_external_id": wrong_id.value is not None,
+            "corrected_trust_policy": trust_policy(principal_arn, [external_id]),
+        },
+    )
+
+
+def _record_refused_assume(log: StepLog, assumed: Timed[TemporaryCredentials], role_arn: str) -> None:
+    code = assumed.error.code if isinstance(assumed.error, AwsCallError) else type(assumed.error).__name__
+    message = f"AWS refused to let the platform assume {role_arn} with your External ID"
+    log.record(STEP_ASSUME, StepOutcome.FAILED, message, assumed.duration_ms, code)
+
+
+def _check_external_id_enforced(
+    log: StepLog, without_id: Timed[TemporaryCredentials], wrong_id: Timed[TemporaryCredentials]
+) -> ValidationReport | None:
+    """Both attempts failed: they prove the External ID is required only if STS denied both."""
+    duration = _longest(without_id, wrong_id)
+    unproven = [t.error for t in (without_id, wrong_id) if not _denied(t)]
+    if unproven:
+        code = getattr(unproven[0], "code", type(unproven[0]).__name__)
         message = f"could not prove the External ID is required ({code}); try again shortly"
         log.record(STEP_EXTERNAL_ID, StepOutcome.FAILED, message, duration, code)
-        return ValidationReport(result="retry_later", message=message, steps=[], retryable=True)
+        return ValidationReport(result="retry_later", message=message, steps=log.steps(), retryable=True)
     log.record(
         STEP_EXTERNAL_ID,
         StepOutcome.PASSED,
@@ -313,9 +378,14 @@ def _check_external_id_enforced(
     return None
 
 
-def _is_unexpected(error: Exception | None) -> bool:
-    """A denial is the expected answer to the confused-deputy checks; anything else proves nothing."""
-    return error is not None and not (isinstance(error, AwsCallError) and not error.retryable)
+def _longest(*attempts: Timed[Any]) -> int:
+    return max(attempt.duration_ms for attempt in attempts)
+
+
+def _denied(attempt: Timed[TemporaryCredentials]) -> bool:
+    """Only STS's AccessDenied proves a confused-deputy attempt was refused: throttling, an outage or
+    an unknown answer proves nothing, and never counts as a pass."""
+    return isinstance(attempt.error, AwsCallError) and attempt.error.code == STS_DENIED
 
 
 def check_permissions(

@@ -96,6 +96,7 @@ class SkylightStack(cdk.Stack):
         functions.api.add_environment("STATE_MACHINE_ARN", workflow.state_machine.state_machine_arn)
         functions.api.add_environment("SCHEDULER_ROLE_ARN", schedules.role.role_arn)
         workflow.state_machine.grant_start_execution(functions.api)
+        workflow.grant_stop(functions.api)
         schedules.target(workflow.state_machine)
         schedules.grant_manage(functions.api)
 

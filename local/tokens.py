@@ -38,19 +38,23 @@ def _private_key() -> rsa.RSAPrivateKey:
 
 def issue_token(tenant_id: str, role: str, subject: str | None = None, lifetime_s: int = 3600) -> str:
     """A signed token for a tenant and a role (`admin` or `viewer`)."""
+    return sign_claims(
+        {"sub": subject or f"{role}@{tenant_id}", "tenant_id": tenant_id, "roles": [role]}, lifetime_s
+    )
+
+
+def sign_claims(claims: dict[str, Any], lifetime_s: int = 3600) -> str:
+    """A token carrying `claims` (without `sub` if they have none), signed like every local token."""
     now = int(time.time())
-    claims = {
+    registered = {
         "iss": ISSUER,
         "aud": AUDIENCE,
-        "sub": subject or f"{role}@{tenant_id}",
         "iat": now,
         "nbf": now,
         "exp": now + lifetime_s,
         "jti": str(uuid.uuid4()),
-        "tenant_id": tenant_id,
-        "roles": [role],
     }
-    return jwt.encode(claims, _private_key(), algorithm="RS256", headers={"kid": KEY_ID})
+    return jwt.encode({**registered, **claims}, _private_key(), algorithm="RS256", headers={"kid": KEY_ID})
 
 
 class InvalidToken(Exception):

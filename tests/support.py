@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+import jwt
+
 from local.emulator import client_for_account
 from local.http_api import Route, build_event
+from local.tokens import sign_claims
 
 PLATFORM_ACCOUNT = "123456789012"
 PLATFORM_PRINCIPAL_ARN = "arn:aws:iam::123456789012:role/Skylight-platform-principal"
@@ -91,13 +94,18 @@ def api_event(
     query: dict[str, str] | None = None,
     raw_body: str | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway HTTP API (payload v2) event, built as the local API builds it for the function.
+    """An API Gateway HTTP API (payload v2) event, built as the local API builds it for the function:
+    the bearer token carries `claims`, and the authorizer's claims are those, flattened.
 
     `claims=None` is a request that reached the function without a verified token.
     """
     text = raw_body if raw_body is not None else (json.dumps(body) if body is not None else "")
     url = path + (f"?{urlencode(query)}" if query else "")
     headers = {"content-type": "application/json"}
+    if claims is not None:
+        headers["authorization"] = f"Bearer {sign_claims(claims)}"
+        # What the authorizer verified: the token's own claims (registered ones included).
+        claims = jwt.decode(headers["authorization"][7:], options={"verify_signature": False})
     event = build_event(Route(method, path), {}, method, url, headers, text.encode(), claims or {})
     if claims is None:
         del event["requestContext"]["authorizer"]

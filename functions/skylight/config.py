@@ -36,6 +36,14 @@ class Settings:
     #: Stored credentials older than this get a warning, older than `credential_rotate_days` "rotate now".
     credential_warn_days: int = 60
     credential_rotate_days: int = 90
+    #: The values of the roles claim that make a caller an admin or a viewer (exact, case-sensitive).
+    admin_role_name: str = "admin"
+    viewer_role_name: str = "viewer"
+    #: Per-tenant limits: accounts not disconnected, validations a minute, crawl requests an hour
+    #: per account.
+    max_accounts_per_tenant: int = 500
+    validations_per_minute: int = 30
+    crawl_requests_per_hour: int = 12
 
     @property
     def secret_table(self) -> str:
@@ -71,4 +79,9 @@ def get_settings() -> Settings:
         cursor_key_id=env.get("CURSOR_KEY_ID", ""),
         credential_warn_days=int(env.get("CREDENTIAL_WARN_DAYS", "60")),
         credential_rotate_days=int(env.get("CREDENTIAL_ROTATE_DAYS", "90")),
+        admin_role_name=env.get("ADMIN_ROLE_NAME", "admin"),
+        viewer_role_name=env.get("VIEWER_ROLE_NAME", "viewer"),
+        max_accounts_per_tenant=int(env.get("MAX_ACCOUNTS_PER_TENANT", "500")),
+        validations_per_minute=int(env.get("VALIDATIONS_PER_MINUTE", "30")),
+        crawl_requests_per_hour=int(env.get("CRAWL_REQUESTS_PER_HOUR", "12")),
     )

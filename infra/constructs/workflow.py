@@ -2,7 +2,8 @@
 
 Payload contract (see `skylight.models.workflow`); each state adds its result under its own key:
 input        {"tenant_id", "account_id", "trigger", "crawl_id"?}
-Begin        returns the input plus "crawl_id", "provider", "already_running"
+Begin        gets {"workflow": the input, "execution_arn": its own execution's ARN}; returns the input
+             plus "crawl_id", "provider", "already_running"
 Validate     -> $.validation {"result", "status", ...}
 Plan         -> $.plan {"batches": [[...], ...]}: a few dozen names, never resource lists
 CrawlRegion  one per batch (inline Map): a region alone, or several small ones; each region commits
@@ -13,6 +14,7 @@ Finish       totals the crawl from storage, updates the summary, releases the lo
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
@@ -82,7 +84,17 @@ class AccountWorkflow(Construct):
         plan_failed = self._failure("PlanFailed", "plan_failed", finish)
         begin_failed = self._failure("BeginFailed", "begin_failed", finish)
 
-        begin = self._invoke("Begin", begin_function)
+        # The crawl records which execution runs it, so that a disconnect can stop the execution.
+        begin = self._invoke(
+            "Begin",
+            begin_function,
+            payload=sfn.TaskInput.from_object(
+                {
+                    "workflow": sfn.JsonPath.object_at("$"),
+                    "execution_arn": sfn.JsonPath.string_at("$$.Execution.Id"),
+                }
+            ),
+        )
         begin.add_catch(skipped, errors=[ACCOUNT_DISCONNECTED], result_path="$.error")
         # The API began this crawl (its id is in the input): record it as failed; else nothing began.
         begin.add_catch(
@@ -169,6 +181,26 @@ class AccountWorkflow(Construct):
                 "(the LambdaInvoke grant).",
             )
 
+    def grant_stop(self, function: lambda_.IFunction) -> None:
+        """Let `function` stop executions of this state machine (a disconnect stops the account's
+        running crawl), and nothing else's."""
+        executions = cdk.Stack.of(self).format_arn(
+            service="states",
+            resource="execution",
+            resource_name=f"{self.state_machine.state_machine_name}:*",
+            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+        )
+        function.add_to_role_policy(
+            iam.PolicyStatement(actions=["states:StopExecution"], resources=[executions])
+        )
+        assert function.role is not None
+        nag.wildcard_resource(
+            function.role,
+            executions,
+            "Execution names are made at runtime (one per crawl); the pattern covers this state machine's "
+            "executions only, and only StopExecution.",
+        )
+
     def _failure(self, state_name: str, failure: str, finish: sfn.IChainable) -> sfn.Pass:
         """Record why the crawl cannot go on, for Finish to report."""
         state = sfn.Pass(self, state_name, result=sfn.Result.from_string(failure), result_path="$.failure")
@@ -176,7 +208,11 @@ class AccountWorkflow(Construct):
         return state
 
     def _invoke(
-        self, state_name: str, function: lambda_.IFunction, result_path: str | None = None
+        self,
+        state_name: str,
+        function: lambda_.IFunction,
+        result_path: str | None = None,
+        payload: sfn.TaskInput | None = None,
     ) -> tasks.LambdaInvoke:
         task = tasks.LambdaInvoke(
             self,
@@ -184,6 +220,7 @@ class AccountWorkflow(Construct):
             lambda_function=function,
             payload_response_only=True,
             result_path=result_path,
+            payload=payload,
             # Replaced by the explicit retry below (which adds TooManyRequests).
             retry_on_service_exceptions=False,
         )

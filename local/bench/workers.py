@@ -54,6 +54,9 @@ class _NoWorkflow:
     def start(self, tenant_id: str, account_id: str, trigger: str, crawl_id: str | None = None) -> str:
         return f"bench-{account_id}"
 
+    def stop(self, execution_arn: str, cause: str) -> None:
+        return None
+
 
 class _NoSchedules:
     def ensure(self, tenant_id: str, account_id: str, every_minutes: int) -> None:

@@ -12,6 +12,7 @@ Each patch lives in its own module, whose docstring names the moto gap it closes
 * `buckets`           ListBuckets answers with each bucket's region;
 * `dynamodb_queries`  a Query reads only the items its key condition names (moto sorts the whole table);
 * `dynamodb_transactions`  a transaction copies its own items for rollback (moto copies whole tables);
+* `dynamodb_atomicity`  conditional writes and transactions are atomic under concurrent requests;
 * `pagination`        large EC2 and Lambda listings answer page by page (moto answers all at once);
 * `ec2_tags`          an EC2 resource's tags are read from its own entry (moto scans the region's);
 * `backend_names`     moto's service packages are listed once (moto lists its folder per request).
@@ -29,6 +30,7 @@ from local.emulator import (
     backend_names,
     buckets,
     denials,
+    dynamodb_atomicity,
     dynamodb_queries,
     dynamodb_transactions,
     ec2_tags,
@@ -61,6 +63,8 @@ def install() -> None:
         buckets.install()
         dynamodb_queries.install()
         dynamodb_transactions.install()
+        # After every other patch of DynamoDB's backend, so that its lock covers them.
+        dynamodb_atomicity.install()
         pagination.install()
         ec2_tags.install()
         backend_names.install()

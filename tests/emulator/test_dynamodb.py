@@ -134,3 +134,37 @@ def test_a_transaction_that_goes_through_writes_all_its_items(table: Any) -> Non
     )
     assert _item(table, "NEW") is not None
     assert _item(table, "RES#a#2") is None
+
+
+def test_conditional_writes_from_concurrent_requests_are_atomic(table: Any) -> None:
+    # Given many requests at once, each adding one to a counter only while it is below five
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    def take(_: int) -> bool:
+        try:
+            table.update_item(
+                TableName=TABLE,
+                Key={"pk": {"S": "C"}, "sk": {"S": "COUNTER"}},
+                UpdateExpression="ADD used :one",
+                ConditionExpression="attribute_not_exists(used) OR used < :most",
+                ExpressionAttributeValues={":one": {"N": "1"}, ":most": {"N": "5"}},
+            )
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "ConditionalCheckFailedException"
+            return False
+        return True
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch as often as they can: a race has every chance
+    try:
+        with ThreadPoolExecutor(max_workers=24) as pool:
+            taken = sum(pool.map(take, range(120)))
+    finally:
+        sys.setswitchinterval(switch)
+
+    # Then exactly five passed the condition, and the counter says five
+    item = table.get_item(
+        TableName=TABLE, Key={"pk": {"S": "C"}, "sk": {"S": "COUNTER"}}, ConsistentRead=True
+    )
+    assert (taken, item["Item"]["used"]["N"]) == (5, "5")

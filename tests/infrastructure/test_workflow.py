@@ -211,3 +211,23 @@ def test_render_handles_sub_and_definition_substitutions():
 def test_render_refuses_a_template_without_exactly_one_state_machine():
     with pytest.raises(LookupError):
         render_state_machine_definition({"Resources": {}}, dummy_resolver)
+
+
+def test_begin_gets_its_executions_arn_so_that_a_disconnect_can_stop_it(definition):
+    assert definition["States"]["Begin"]["Parameters"] == {
+        "workflow.$": "$",
+        "execution_arn.$": "$$.Execution.Id",
+    }
+
+
+def test_only_the_api_may_stop_executions_and_only_this_state_machines(view):
+    stopping = {
+        name: [s for s in view.identity_statements(view.role_of(name)) if "states:StopExecution" in str(s)]
+        for name in ("ApiFunction", "BeginFunction", "CrawlRegionFunction", "PurgeFunction")
+    }
+
+    assert [name for name, statements in stopping.items() if statements] == ["ApiFunction"]
+    (statement,) = stopping["ApiFunction"]
+    assert statement["Action"] == "states:StopExecution"
+    resource = json.dumps(statement["Resource"])
+    assert ":execution:" in resource and view.ids["StateMachine"] in resource

@@ -136,11 +136,14 @@ def api(aws: None) -> Callable[..., Response]:
         path: str,
         body: Any = None,
         tenant: str | None = "tenant-a",
-        roles: Any = "[admin]",
+        roles: Any = ("admin",),
         query: dict[str, str] | None = None,
         raw_body: str | None = None,
     ) -> Response:
-        claims = None if tenant is None else {"tenant_id": tenant, "roles": roles, "sub": f"user-of-{tenant}"}
+        # `roles`: the token's roles claim (a tuple stands for a JSON array; None: no such claim).
+        claims = None if tenant is None else {"tenant_id": tenant, "sub": f"user-of-{tenant}"}
+        if claims is not None and roles is not None:
+            claims["roles"] = list(roles) if isinstance(roles, tuple) else roles
         response = lambda_handler(api_event(method, path, body, claims, query, raw_body), LambdaContext())
         assert response["headers"]["Content-Type"] == "application/json"
         return response["statusCode"], json.loads(response["body"])

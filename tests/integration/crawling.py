@@ -18,7 +18,7 @@ def run_crawl(account_id: str, tenant: str = "tenant-a", crawl_id: str | None = 
     start = {"tenant_id": tenant, "account_id": account_id, "trigger": "manual"}
     if crawl_id:
         start["crawl_id"] = crawl_id
-    begin = tasks.begin_crawl(start, LambdaContext())
+    begin = tasks.begin_crawl({"workflow": start}, LambdaContext())
     if begin["already_running"]:
         return {"crawl_id": begin["crawl_id"], "status": "running", "resources": 0}
     validation = tasks.validate_account(begin, LambdaContext())

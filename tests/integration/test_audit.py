@@ -44,6 +44,46 @@ def test_each_action_is_recorded_with_who_when_what_and_outcome(api, key_account
     assert "w" * 40 not in str(entries) and key.secret_access_key not in str(entries)
 
 
+def test_renames_schedule_changes_and_crawl_requests_are_recorded_too(api, connected):
+    account, _ = connected
+    api("PATCH", f"/v1/accounts/{account['id']}", {"name": "Renamed", "crawl_interval_minutes": 60})
+    api("PATCH", f"/v1/accounts/{account['id']}", {"name": "Again"})
+    started = api("POST", f"/v1/accounts/{account['id']}/crawls")[1]
+    api("POST", f"/v1/accounts/{account['id']}/crawls")  # the crawl is still running
+    api("DELETE", f"/v1/accounts/{account['id']}")
+    api("PATCH", f"/v1/accounts/{account['id']}", {"name": "Too late"})  # 409: disconnected
+
+    entries = [(e["action"], e["outcome"], e["target"], e["details"]) for e in trail(api)["items"]]
+
+    assert entries[:6] == [
+        ("account.update", "account_disconnected", account["id"], {"changed": ["name"]}),
+        ("account.disconnect", "success", account["id"], {}),
+        ("crawl.request", "success", account["id"], {"crawl_id": started["id"], "started": False}),
+        ("crawl.request", "success", account["id"], {"crawl_id": started["id"], "started": True}),
+        ("account.update", "success", account["id"], {"changed": ["name"]}),
+        (
+            "account.update",
+            "success",
+            account["id"],
+            {"changed": ["crawl_interval_minutes", "name"], "crawl_interval_minutes": 60},
+        ),
+    ]
+    assert "Renamed" not in str(entries)  # the tenant's own words are not repeated in the trail
+
+
+def test_a_token_without_a_subject_is_refused_before_anything_is_recorded(api, connected):
+    from skylight.handlers.api.app import lambda_handler
+    from tests.support import LambdaContext, api_event
+
+    account, _ = connected
+    event = api_event(
+        "DELETE", f"/v1/accounts/{account['id']}", None, {"tenant_id": "tenant-a", "roles": ["admin"]}
+    )
+
+    assert lambda_handler(event, LambdaContext())["statusCode"] == 401
+    assert [e["action"] for e in trail(api)["items"]] == ["account.connect"]
+
+
 def test_the_trail_is_paginated_admin_only_and_per_tenant(api, connected):
     account, _ = connected
     for _ in range(2):
@@ -54,7 +94,7 @@ def test_the_trail_is_paginated_admin_only_and_per_tenant(api, connected):
     assert [e["action"] for e in second["items"]] == ["account.connect"]
     assert second["next_cursor"] is None
 
-    assert api("GET", "/v1/audit", roles="[viewer]")[0] == 403
+    assert api("GET", "/v1/audit", roles=("viewer",))[0] == 403
     assert trail(api, tenant="tenant-b")["items"] == []
     # A cursor of tenant-a's trail is refused for tenant-b, never a page.
     status, body = api("GET", "/v1/audit", tenant="tenant-b", query={"cursor": first["next_cursor"]})

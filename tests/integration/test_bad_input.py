@@ -74,10 +74,9 @@ def test_a_body_sent_as_a_form_is_still_parsed_as_json(api):
     from skylight.handlers.api.app import lambda_handler
     from tests.support import LambdaContext, api_event
 
-    event = api_event(
-        "POST", "/v1/accounts", claims={"tenant_id": "t", "roles": "[admin]"}, raw_body='{"provider"'
-    )
-    event["headers"] = {"Content-Type": "application/x-www-form-urlencoded"}
+    claims = {"tenant_id": "t", "sub": "u", "roles": ["admin"]}
+    event = api_event("POST", "/v1/accounts", claims=claims, raw_body='{"provider"')
+    event["headers"]["content-type"] = "application/x-www-form-urlencoded"
     response = lambda_handler(event, LambdaContext())
     assert response["statusCode"] == 400
     assert '"field": "body"' in response["body"] or '"field":"body"' in response["body"]

@@ -235,7 +235,7 @@ def test_a_region_that_cannot_get_credentials_lists_nothing_and_says_why(api, es
     account, role = estate
     start = {"tenant_id": "tenant-a", "account_id": account["id"], "trigger": "manual"}
     run_crawl(account["id"])
-    begin = tasks.begin_crawl(start, LambdaContext())
+    begin = tasks.begin_crawl({"workflow": start}, LambdaContext())
     tasks.plan_crawl(begin, LambdaContext())
     # The customer withdraws its trust between two regions of the crawl.
     nobody = {
@@ -434,7 +434,7 @@ def test_crawls_list_newest_first_with_cursors(api, connected):
     start = {"tenant_id": "tenant-a", "account_id": account["id"], "trigger": "manual"}
     ids = []
     for _ in range(3):  # crawls that end before any region (enough to be listed)
-        begin = tasks.begin_crawl(start, LambdaContext())
+        begin = tasks.begin_crawl({"workflow": start}, LambdaContext())
         ids.append(tasks.finish_crawl(begin | {"failure": "validation_failed"}, LambdaContext())["crawl_id"])
     status, page = api("GET", f"/v1/accounts/{account['id']}/crawls", query={"limit": "2"})
     assert status == 200 and [c["id"] for c in page["items"]] == ids[::-1][:2]
@@ -447,7 +447,8 @@ def test_crawls_list_newest_first_with_cursors(api, connected):
 def test_a_disconnected_account_is_never_called_again(api, estate):
     account, _ = estate
     begin = tasks.begin_crawl(
-        {"tenant_id": "tenant-a", "account_id": account["id"], "trigger": "manual"}, LambdaContext()
+        {"workflow": {"tenant_id": "tenant-a", "account_id": account["id"], "trigger": "manual"}},
+        LambdaContext(),
     )
     assert ["eu-west-1"] in tasks.plan_crawl(begin, LambdaContext())["batches"]
     tasks.crawl_region(begin | {"regions": ["us-east-1"]}, LambdaContext())
@@ -527,7 +528,7 @@ def test_an_access_key_account_is_crawled_like_a_role(api, key_account):
 def test_the_plan_records_every_region_pending_and_a_region_records_its_start(api, connected):
     account, _ = connected
     start = {"tenant_id": "tenant-a", "account_id": account["id"], "trigger": "manual"}
-    begin = tasks.begin_crawl(start, LambdaContext())
+    begin = tasks.begin_crawl({"workflow": start}, LambdaContext())
     batches = tasks.plan_crawl(begin, LambdaContext())["batches"]
     assert all(len(batch) == 1 for batch in batches)  # nothing recorded yet: any region may be large
     regions = [region for batch in batches for region in batch]
@@ -552,7 +553,7 @@ def test_the_plan_puts_the_regions_that_held_the_most_first(api, estate):
     run_crawl(account["id"])
 
     start = {"tenant_id": "tenant-a", "account_id": account["id"], "trigger": "manual"}
-    begin = tasks.begin_crawl(start, LambdaContext())
+    begin = tasks.begin_crawl({"workflow": start}, LambdaContext())
     batches = tasks.plan_crawl(begin, LambdaContext())["batches"]
 
     # us-east-1 held 3 instances and their volumes, eu-west-1 2, every region its default network,

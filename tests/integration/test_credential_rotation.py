@@ -158,13 +158,13 @@ def test_rotation_list_health_and_thresholds(api, connected):
     for name, key in (("fresh", fresh), ("old", old), ("ancient", ancient)):
         ids[name] = api("POST", "/v1/accounts", access_key_body(key, name=name))[1]["id"]
 
-    status, due = api("GET", "/v1/credentials/rotation", roles="[viewer]")
+    status, due = api("GET", "/v1/credentials/rotation", roles=("viewer",))
     assert status == 200
     assert [(i["name"], i["credential_age"]["status"]) for i in due["items"]] == [
         ("ancient", "rotate_now"),
         ("old", "warning"),
     ]
-    status, health = api("GET", f"/v1/accounts/{ids['ancient']}/health", roles="[viewer]")
+    status, health = api("GET", f"/v1/accounts/{ids['ancient']}/health", roles=("viewer",))
     assert status == 200 and health["credential_age"]["status"] == "rotate_now"
     assert any("rotate_now" in warning for warning in health["warnings"])
     assert api("GET", f"/v1/accounts/{ids['fresh']}/health")[1]["warnings"] == []

@@ -89,7 +89,7 @@ def two_accounts(connected, key_account) -> tuple[str, str]:
             inventory.write("tenant-a", account["id"], segment, resource_type, resources, [])
         start = {"tenant_id": "tenant-a", "account_id": account["id"], "trigger": "manual"}
         for _ in range(3):  # crawls that end before any region (enough to be listed)
-            begin = tasks.begin_crawl(start, LambdaContext())
+            begin = tasks.begin_crawl({"workflow": start}, LambdaContext())
             tasks.finish_crawl(begin | {"failure": "validation_failed"}, LambdaContext())
         ids.append(account["id"])
     return ids[0], ids[1]

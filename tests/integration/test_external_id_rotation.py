@@ -111,8 +111,8 @@ def test_one_rotation_at_a_time_and_nothing_to_complete_without_one(api):
 
 
 def test_only_admins_rotate_and_tenants_rotate_alone(api):
-    assert api("POST", ROTATE, roles="[viewer]")[0] == 403
-    assert api("POST", COMPLETE, roles="[viewer]")[0] == 403
+    assert api("POST", ROTATE, roles=("viewer",))[0] == 403
+    assert api("POST", COMPLETE, roles=("viewer",))[0] == 403
     before_b = external_id_of(api, tenant="tenant-b")
     api("POST", ROTATE)
     assert external_id_of(api, tenant="tenant-b") == before_b

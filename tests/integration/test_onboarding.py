@@ -31,7 +31,7 @@ def test_kit_names_the_platform_principal_and_renders_a_trust_policy_with_the_ex
 
 
 def test_the_external_id_is_a_secret_only_admins_see(api):
-    status, body = api("GET", "/v1/onboarding/aws", roles="[viewer]")
+    status, body = api("GET", "/v1/onboarding/aws", roles=("viewer",))
     assert status == 403
     assert body["error"]["code"] == "forbidden"
     assert "external_id" not in str(body)

@@ -50,7 +50,7 @@ def connect_key(api, user: str, days: int, tenant: str) -> dict[str, Any]:
 
 
 def due(api, tenant: str) -> list[tuple[str, str, int]]:
-    status, page = api("GET", "/v1/credentials/rotation", tenant=tenant, roles="[viewer]")
+    status, page = api("GET", "/v1/credentials/rotation", tenant=tenant, roles=("viewer",))
     assert status == 200, page
     return [
         (i["account_id"], i["credential_age"]["status"], i["credential_age"]["age_days"])
@@ -121,7 +121,7 @@ TENANT_ROUTES: list[Route] = [
     ("GET", "/v1/inventory/summary", "viewer", None),
 ]
 # A role that may not use the route: a viewer on admin routes; a token with no known role on viewer routes.
-NOT_ENOUGH = {"admin": "[viewer]", "viewer": "[auditor]"}
+NOT_ENOUGH = {"admin": ("viewer",), "viewer": ("auditor",)}
 
 
 def request_for(estate: dict[str, Any], path: str, which: str | None, account_id: str | None = None):
@@ -172,7 +172,7 @@ def test_a_newer_route_needs_verified_claims_and_the_right_role(api, estate_of_a
     status, error = api(method, url, body, tenant=None, query=query)
     assert (status, code_of(error)) == (401, "unauthorized")
     # Claims, but without the tenant claim: nothing says whose data it would be.
-    claims = {"sub": "someone", "roles": "[admin]"}
+    claims = {"sub": "someone", "roles": ["admin"]}
     status, error = call_with_claims(method, url, claims, body, query)
     assert (status, code_of(error)) == (401, "unauthorized")
     # A role that may not use the route.
@@ -186,7 +186,7 @@ def test_the_route_table_above_matches_what_the_routes_allow(api, estate_of_a):
     # Guard for the matrix: each route works for the role it is listed with (so the refusals mean something).
     for method, path, role, which in ACCOUNT_ROUTES + TENANT_ROUTES:
         url, body, query = request_for(estate_of_a, path, which)
-        status, answer = api(method, url, body, roles=f"[{role}]", query=query)
+        status, answer = api(method, url, body, roles=(role,), query=query)
         assert status in (200, 202), (method, path, answer)
 
 

@@ -84,7 +84,7 @@ def test_tenant_comes_only_from_claims_never_from_the_request(api, account_of_a)
     ],
 )
 def test_viewers_may_only_read(api, account_of_a, method, path, body):
-    status, error = api(method, path.format(id=account_of_a["id"]), body, roles="[viewer]")
+    status, error = api(method, path.format(id=account_of_a["id"]), body, roles=("viewer",))
     assert (status, error["error"]["code"]) == (403, "forbidden")
 
 

@@ -100,7 +100,9 @@ def test_connecting_a_key_while_kms_is_throttled_is_a_503_and_stores_nothing(api
     assert (status, body["error"]["code"]) == (503, "retry_later")
     assert throttled.attempts >= 1
     assert api("GET", "/v1/accounts")[1]["items"] == []
-    assert {i["sk"]["S"].split("#")[0] for i in stored_items()} <= {"TENANT", "AUDIT"}
+    # Only the tenant, its audit trail and its limits' bookkeeping (the count of accounts, the
+    # validations this minute): no account, connection key or secret.
+    assert {i["sk"]["S"].split("#")[0] for i in stored_items()} <= {"TENANT", "AUDIT", "ACCOUNTS", "LIMIT"}
     # Nothing half-stored holds the key: once KMS answers, the same connect goes through.
     throttled.active = False
     assert api("POST", "/v1/accounts", access_key_body(key))[0] == 201

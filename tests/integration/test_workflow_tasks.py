@@ -16,23 +16,23 @@ def payload(account_id, tenant="tenant-a"):
 
 def test_begin_task_takes_the_crawl_lock_and_passes_identifiers_on(connected):
     account, _ = connected
-    result = tasks.begin_crawl(payload(account["id"]), LambdaContext())
+    result = tasks.begin_crawl({"workflow": payload(account["id"])}, LambdaContext())
     assert result == payload(account["id"]) | {
         "provider": "aws",
         "crawl_id": result["crawl_id"],
         "already_running": False,
     }
-    again = tasks.begin_crawl(payload(account["id"]), LambdaContext())
+    again = tasks.begin_crawl({"workflow": payload(account["id"])}, LambdaContext())
     assert (again["crawl_id"], again["already_running"]) == (result["crawl_id"], True)
 
 
 def test_begin_task_refuses_a_disconnected_or_foreign_account(api, connected):
     account, _ = connected
     with pytest.raises(tasks.AccountDisconnected):
-        tasks.begin_crawl(payload(account["id"], tenant="tenant-b"), LambdaContext())
+        tasks.begin_crawl({"workflow": payload(account["id"], tenant="tenant-b")}, LambdaContext())
     api("DELETE", f"/v1/accounts/{account['id']}")
     with pytest.raises(tasks.AccountDisconnected):
-        tasks.begin_crawl(payload(account["id"]), LambdaContext())
+        tasks.begin_crawl({"workflow": payload(account["id"])}, LambdaContext())
     with pytest.raises(tasks.AccountDisconnected):
         tasks.validate_account(payload(account["id"]), LambdaContext())
 

@@ -163,5 +163,5 @@ def test_a_client_idle_for_long_is_lent_with_fresh_connections() -> None:
 def test_a_crawl_cannot_lend_an_event_the_pool_does_not_dispatch() -> None:
     gateway, _ = _gateway()
 
-    with pytest.raises(ValueError, match="before-send"):
-        gateway.regional_clients(ALICE, "eu-west-1", ["ec2"], [("before-send", lambda **_: None)])
+    with pytest.raises(ValueError, match="request-created"):
+        gateway.regional_clients(ALICE, "eu-west-1", ["ec2"], [("request-created", lambda **_: None)])

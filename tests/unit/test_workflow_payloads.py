@@ -36,3 +36,17 @@ def test_an_empty_repeated_oversized_or_malformed_batch_is_refused(regions: obje
 def test_a_single_region_payload_of_the_old_shape_is_refused() -> None:
     with pytest.raises(ValidationError):
         RegionInput.model_validate(IDS | {"region": "us-east-1"})
+
+
+def test_begin_gets_the_workflow_input_and_its_executions_arn():
+    from skylight.models.workflow import BeginInput
+
+    arn = "arn:aws:states:us-east-1:123456789012:execution:Skylight-Workflow:acct-manual-1"
+    begin = BeginInput.model_validate(
+        {"workflow": {"tenant_id": "t", "account_id": "a", "trigger": "schedule"}, "execution_arn": arn}
+    )
+    assert (begin.workflow.account_id, begin.execution_arn) == ("a", arn)
+    with pytest.raises(ValueError):
+        BeginInput.model_validate({"workflow": {"tenant_id": "t", "account_id": "a"}, "execution_arn": "x"})
+    with pytest.raises(ValueError):
+        BeginInput.model_validate({"tenant_id": "t", "account_id": "a"})  # the bare input is not it

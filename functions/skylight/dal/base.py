@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Generic, Protocol, TypeVar
 
 from skylight.models.domain import Account, AuditEntry, Tenant
@@ -31,9 +31,14 @@ class TenantRepository(Protocol):
 
 
 class AccountRepository(Protocol):
-    def create(self, account: Account, secret: SealedSecret | None = None) -> None:
+    def create(self, account: Account, secret: SealedSecret | None = None, most: int | None = None) -> None:
         """Store a new account (and its sealed secret, in the same transaction); raise `AlreadyConnected`
-        if its connection key is taken in the tenant."""
+        if its connection key is taken in the tenant, `TooManyAccounts` if the tenant already has
+        `most` accounts that are not disconnected."""
+        ...
+
+    def active_count(self, tenant_id: str) -> int:
+        """How many of the tenant's accounts are not disconnected."""
         ...
 
     def connection_owner(self, tenant_id: str, connection_key: str) -> str | None:
@@ -42,6 +47,11 @@ class AccountRepository(Protocol):
 
     def get(self, tenant_id: str, account_id: str, now: datetime) -> Account | None:
         """The account, or None if it does not exist in that tenant or has aged out."""
+        ...
+
+    def is_active(self, tenant_id: str, account_id: str, now: datetime) -> bool:
+        """Whether the account exists and is not disconnected, read consistently and cheaply (its
+        status only): a crawl asks before every call it makes to the cloud."""
         ...
 
     def list(self, tenant_id: str, limit: int, cursor: str | None, now: datetime) -> Page[Account]:
@@ -64,8 +74,9 @@ class AccountRepository(Protocol):
         transaction."""
         ...
 
-    def restore(self, account: Account, secret: SealedSecret | None) -> Account:
-        """Bring a disconnected account back: claim its connection key again and store its new secret."""
+    def restore(self, account: Account, secret: SealedSecret | None, most: int | None = None) -> Account:
+        """Bring a disconnected account back: claim its connection key again and store its new secret;
+        raise `TooManyAccounts` if the tenant already has `most` accounts that are not disconnected."""
         ...
 
 
@@ -85,5 +96,24 @@ class AuditRepository(Protocol):
         ...
 
 
+class RateLimits(Protocol):
+    def take(self, tenant_id: str, counter: str, most: int, window: timedelta, now: datetime) -> None:
+        """Count one use of `counter` in the current window of length `window`; raise `LimitReached`
+        (and count nothing) when `most` uses were counted in it already. Exact across processes."""
+        ...
+
+
 class ConcurrentUpdate(Exception):
     """The item changed since it was read."""
+
+
+class TooManyAccounts(Exception):
+    """The tenant has as many accounts as it may have."""
+
+
+class LimitReached(Exception):
+    """A rate limit's window is full; it empties in `retry_after` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} s")
+        self.retry_after = retry_after

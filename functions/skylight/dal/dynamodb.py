@@ -2,16 +2,18 @@
 
 Keys: every item of a tenant shares `pk = TENANT#<tenant id>`; `sk` says what the item is
 (`TENANT`, `ACCOUNT#<id>`, `CONNECTION#<connection key>`, `SECRET#<account id>` (a sealed secret),
-`AUDIT#<time>#<random>`). Disconnected accounts carry `ttl` and reads skip them once it has passed,
-since DynamoDB deletes expired items up to days late.
+`AUDIT#<time>#<random>`, `ACCOUNTS` (how many accounts are not disconnected), `LIMIT#<counter>#<window
+start>` (a rate limit's uses in one window)). Disconnected accounts carry `ttl` and reads skip them
+once it has passed, since DynamoDB deletes expired items up to days late.
 """
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import (
@@ -27,7 +29,7 @@ from pynamodb.exceptions import GetError, PutError, TransactWriteError, UpdateEr
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from skylight.dal.base import ConcurrentUpdate, Page
+from skylight.dal.base import ConcurrentUpdate, LimitReached, Page, TooManyAccounts
 from skylight.dal.connection import bind_models, shared_connection
 from skylight.dal.cursors import CursorSigner, Listing, default_signer
 from skylight.models.domain import (
@@ -48,7 +50,9 @@ ACCOUNT_PREFIX = "ACCOUNT#"
 CONNECTION_PREFIX = "CONNECTION#"
 SECRET_PREFIX = "SECRET#"  # noqa: S105 - a sort-key prefix, not a secret
 AUDIT_PREFIX = "AUDIT#"
+LIMIT_PREFIX = "LIMIT#"
 TENANT_SK = "TENANT"
+ACCOUNT_COUNT_SK = "ACCOUNTS"
 
 
 def tenant_pk(tenant_id: str) -> str:
@@ -128,7 +132,28 @@ class AccountItem(_Item):
     version = VersionAttribute()
 
 
-_MODELS: tuple[type[_Item], ...] = (TenantItem, ConnectionGuardItem, AccountItem, AuditItem)
+class AccountCountItem(_Item):
+    """How many of the tenant's accounts are not disconnected; changed in the same transaction as
+    the account, so the limit on accounts holds under concurrent connects."""
+
+    active = NumberAttribute()
+
+
+class LimitItem(_Item):
+    """The uses of one rate limit in one window; expires (TTL) a day after its window ends."""
+
+    used = NumberAttribute()
+    ttl = TTLAttribute(null=True)
+
+
+_MODELS: tuple[type[_Item], ...] = (
+    TenantItem,
+    ConnectionGuardItem,
+    AccountItem,
+    AuditItem,
+    AccountCountItem,
+    LimitItem,
+)
 
 
 def bind_table(table_name: str, region: str) -> None:
@@ -204,17 +229,44 @@ class DynamoAccountRepository:
         self._connection = shared_connection(region)
         self._cursors = cursors or default_signer()
 
-    def create(self, account: Account, secret: SealedSecret | None = None) -> None:
+    def create(self, account: Account, secret: SealedSecret | None = None, most: int | None = None) -> None:
         item = _to_item(account)
+        self._count_item(account.tenant_id)
         try:
             with TransactWrite(connection=self._connection) as transaction:
                 transaction.save(_guard(account), condition=ConnectionGuardItem.pk.does_not_exist())
                 transaction.save(item, condition=AccountItem.pk.does_not_exist())
+                _count_one_more(transaction, account.tenant_id, most)
                 if secret is not None:
                     transaction.save(_secret_item(secret))
         except TransactWriteError as error:
             _raise_if_guard_taken(error, account)
+            _raise_if_too_many(error, most)
             raise
+
+    def active_count(self, tenant_id: str) -> int:
+        return int(self._count_item(tenant_id).active)
+
+    def _count_item(self, tenant_id: str) -> AccountCountItem:
+        """The tenant's count of accounts; made on first use from the accounts stored before counts
+        existed (every later change to it comes with the change of an account)."""
+        found = _get(AccountCountItem, tenant_pk(tenant_id), ACCOUNT_COUNT_SK)
+        if found is not None:
+            return found
+        active = AccountItem.count(
+            tenant_pk(tenant_id),
+            AccountItem.sk.startswith(ACCOUNT_PREFIX),
+            filter_condition=AccountItem.status != AccountStatus.DISCONNECTED.value,
+            consistent_read=True,
+        )
+        item = AccountCountItem(tenant_pk(tenant_id), ACCOUNT_COUNT_SK, active=active)
+        try:
+            item.save(condition=AccountCountItem.pk.does_not_exist())
+        except PutError as error:
+            if not _is_conditional_failure(error):
+                raise
+            return AccountCountItem.get(tenant_pk(tenant_id), ACCOUNT_COUNT_SK, consistent_read=True)
+        return item
 
     def connection_owner(self, tenant_id: str, connection_key: str) -> str | None:
         return _guard_owner(tenant_id, connection_key)
@@ -223,6 +275,18 @@ class DynamoAccountRepository:
         return _live_account(
             tenant_id, _get(AccountItem, tenant_pk(tenant_id), ACCOUNT_PREFIX + account_id), now
         )
+
+    def is_active(self, tenant_id: str, account_id: str, now: datetime) -> bool:
+        try:
+            item = AccountItem.get(
+                tenant_pk(tenant_id),
+                ACCOUNT_PREFIX + account_id,
+                consistent_read=True,
+                attributes_to_get=["status", "ttl"],
+            )
+        except AccountItem.DoesNotExist:
+            return False
+        return item.status != AccountStatus.DISCONNECTED.value and not _expired(item, now)
 
     def list(self, tenant_id: str, limit: int, cursor: str | None, now: datetime) -> Page[Account]:
         listing = Listing(tenant_id, "accounts")
@@ -274,10 +338,16 @@ class DynamoAccountRepository:
 
     def disconnect(self, account: Account) -> Account:
         item = _to_item(account)
+        self._count_item(account.tenant_id)
         try:
             with TransactWrite(connection=self._connection) as transaction:
                 transaction.save(item)
                 transaction.delete(_guard(account), condition=ConnectionGuardItem.account_id == account.id)
+                transaction.update(
+                    _count_key(account.tenant_id),
+                    actions=[AccountCountItem.active.add(-1)],
+                    condition=AccountCountItem.pk.exists(),
+                )
                 # Crypto-shredding: the ciphertext and its wrapped data key go at once, not with the TTL.
                 transaction.delete(SecretItem(tenant_pk(account.tenant_id), SECRET_PREFIX + account.id))
         except TransactWriteError as error:
@@ -285,19 +355,69 @@ class DynamoAccountRepository:
             raise
         return _to_account(account.tenant_id, item)
 
-    def restore(self, account: Account, secret: SealedSecret | None) -> Account:
+    def restore(self, account: Account, secret: SealedSecret | None, most: int | None = None) -> Account:
         item = _to_item(account)
+        self._count_item(account.tenant_id)
         try:
             with TransactWrite(connection=self._connection) as transaction:
                 transaction.save(_guard(account), condition=ConnectionGuardItem.pk.does_not_exist())
                 transaction.save(item)
+                _count_one_more(transaction, account.tenant_id, most)
                 if secret is not None:
                     transaction.save(_secret_item(secret))
         except TransactWriteError as error:
             _raise_if_guard_taken(error, account)
+            _raise_if_too_many(error, most)
             _raise_if_conditional(error, account)
             raise
         return _to_account(account.tenant_id, item)
+
+
+def _count_key(tenant_id: str) -> AccountCountItem:
+    return AccountCountItem(tenant_pk(tenant_id), ACCOUNT_COUNT_SK)
+
+
+# Where the count's update sits in the transactions that add an account (after guard and account).
+_COUNT_WRITE = 2
+
+
+def _count_one_more(transaction: TransactWrite, tenant_id: str, most: int | None) -> None:
+    """One more account that is not disconnected, unless the tenant has `most` already."""
+    condition = AccountCountItem.pk.exists()
+    if most is not None:
+        condition &= AccountCountItem.active < most
+    transaction.update(_count_key(tenant_id), actions=[AccountCountItem.active.add(1)], condition=condition)
+
+
+def _raise_if_too_many(error: TransactWriteError, most: int | None) -> None:
+    reasons = error.cancellation_reasons
+    if most is not None and len(reasons) > _COUNT_WRITE:
+        reason = reasons[_COUNT_WRITE]
+        if reason is not None and reason.code == "ConditionalCheckFailed":
+            raise TooManyAccounts(most) from None
+
+
+class DynamoRateLimits:
+    """Fixed-window counters, one item per (tenant, counter, window), taken with a conditional update:
+    exact however many functions take them at once."""
+
+    def __init__(self, table_name: str, region: str) -> None:
+        bind_table(table_name, region)
+
+    def take(self, tenant_id: str, counter: str, most: int, window: timedelta, now: datetime) -> None:
+        length = max(1, int(window.total_seconds()))
+        start = int(now.timestamp()) // length * length
+        ends = datetime.fromtimestamp(start + length, UTC)
+        item = LimitItem(tenant_pk(tenant_id), f"{LIMIT_PREFIX}{counter}#{start}")
+        try:
+            item.update(
+                actions=[LimitItem.used.add(1), LimitItem.ttl.set(ends + timedelta(days=1))],
+                condition=LimitItem.used.does_not_exist() | (LimitItem.used < most),
+            )
+        except UpdateError as error:
+            if _is_conditional_failure(error):
+                raise LimitReached(max(1, math.ceil((ends - now).total_seconds()))) from None
+            raise
 
 
 class DynamoSecretRepository:

@@ -300,6 +300,9 @@ class DynamoCrawlRepository:
             crawl.regions[region] = RegionProgress.model_validate(region_item.document)
         return crawl
 
+    def save(self, crawl: Crawl) -> None:
+        self._crawl_item(crawl).save()
+
     def list(self, tenant_id: str, account_id: str, limit: int, cursor: str | None) -> CrawlPage:
         pk = tenant_pk(tenant_id)
         prefix = f"{CRAWL_PREFIX}{account_id}#"

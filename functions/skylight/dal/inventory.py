@@ -105,6 +105,10 @@ class CrawlRepository(Protocol):
 
     def get(self, tenant_id: str, account_id: str, crawl_id: str) -> Crawl | None: ...
 
+    def save(self, crawl: Crawl) -> None:
+        """Store the crawl's own record (not its regions, not the lock)."""
+        ...
+
     def list(self, tenant_id: str, account_id: str, limit: int, cursor: str | None) -> CrawlPage:
         """The account's crawls, newest first."""
         ...

@@ -15,6 +15,10 @@ class WorkflowStarter(Protocol):
         """Start the account's workflow (adopting a crawl already begun); return the execution id."""
         ...
 
+    def stop(self, execution_arn: str, cause: str) -> None:
+        """Stop a running execution: no state starts after it (running tasks finish on their own)."""
+        ...
+
 
 class StepFunctionsWorkflowStarter:
     def __init__(self, state_machine_arn: str, region: str, client: Any = None) -> None:
@@ -35,3 +39,9 @@ class StepFunctionsWorkflowStarter:
             stateMachineArn=self._state_machine_arn, name=name, input=json.dumps(payload)
         )
         return str(response["executionArn"])
+
+    def stop(self, execution_arn: str, cause: str) -> None:
+        try:
+            self.client.stop_execution(executionArn=execution_arn, error="AccountDisconnected", cause=cause)
+        except self.client.exceptions.ExecutionDoesNotExist:
+            return  # it finished (and aged out) before it could be stopped: nothing runs

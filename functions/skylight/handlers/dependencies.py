@@ -10,13 +10,18 @@ from datetime import timedelta
 from functools import lru_cache
 
 from skylight.config import get_settings
-from skylight.logic.services import Services
+from skylight.logic.services import Services, TenantLimits
 
 
 @lru_cache(maxsize=1)
 def services() -> Services:
     from skylight.dal.cursors import default_signer
-    from skylight.dal.dynamodb import DynamoAccountRepository, DynamoAuditRepository, DynamoTenantRepository
+    from skylight.dal.dynamodb import (
+        DynamoAccountRepository,
+        DynamoAuditRepository,
+        DynamoRateLimits,
+        DynamoTenantRepository,
+    )
     from skylight.dal.dynamodb_inventory import DynamoCrawlRepository, DynamoInventoryRepository
     from skylight.gateways.schedules import EventBridgeCrawlScheduler
     from skylight.gateways.workflow import StepFunctionsWorkflowStarter
@@ -44,4 +49,10 @@ def services() -> Services:
         audit=DynamoAuditRepository(settings.table_name, settings.region, cursors),
         credential_warn_after=timedelta(days=settings.credential_warn_days),
         credential_rotate_after=timedelta(days=settings.credential_rotate_days),
+        limits=DynamoRateLimits(settings.table_name, settings.region),
+        tenant_limits=TenantLimits(
+            accounts=settings.max_accounts_per_tenant,
+            validations_per_minute=settings.validations_per_minute,
+            crawl_requests_per_hour=settings.crawl_requests_per_hour,
+        ),
     )

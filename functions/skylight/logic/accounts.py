@@ -10,8 +10,9 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from skylight.dal.base import ConcurrentUpdate, Page
+from skylight.dal.base import ConcurrentUpdate, Page, TooManyAccounts
 from skylight.logic.audit import recorded
+from skylight.logic.limits import require_room_for_an_account, take_validation, too_many_accounts
 from skylight.logic.services import Services
 from skylight.logic.tenants import tenant_context, tenant_of
 from skylight.models.domain import (
@@ -53,6 +54,8 @@ def connect_account(
     crawl_interval_minutes: int = DEFAULT_CRAWL_INTERVAL_MINUTES,
 ) -> Account:
     """Validate a new connection synchronously and store it only if it works; schedule its crawls."""
+    take_validation(services, caller)
+    require_room_for_an_account(services, caller.tenant_id)
     with recorded(services, caller, "account.connect") as audit:
         audit.details = {"provider": provider_name, "credentials_type": str(credentials.get("type"))}
         provider = services.provider(provider_name)
@@ -82,7 +85,12 @@ def connect_account(
             **_credential_fields(parsed, report, now),
         )
         audit.target = account.id
-        services.accounts.create(account, _seal(services, account, parsed, version=1))
+        try:
+            services.accounts.create(
+                account, _seal(services, account, parsed, version=1), most=services.tenant_limits.accounts
+            )
+        except TooManyAccounts:  # others were connected while this one was validated
+            raise too_many_accounts(services) from None
     logger.info("account connected", extra={"account_id": account.id, "provider": provider.name})
     schedule_crawls(services, account)
     _start_workflow(services, account, "connect")
@@ -138,14 +146,31 @@ def update_account(
     def update(account: Account) -> Account:
         return require_active(account).model_copy(update={**changes, "updated_at": services.clock()})
 
-    account = _save_change(services, caller, account_id, update, services.accounts.update)
-    if crawl_interval_minutes is not None:
-        services.schedules.ensure(account.tenant_id, account.id, account.crawl_interval_minutes)
+    with recorded(services, caller, "account.update", account_id) as audit:
+        audit.details = {"changed": sorted(changes), **_shown(changes, "crawl_interval_minutes")}
+        account = _save_change(services, caller, account_id, update, services.accounts.update)
+        if crawl_interval_minutes is not None:
+            services.schedules.ensure(account.tenant_id, account.id, account.crawl_interval_minutes)
     return account
 
 
+def _shown(changes: dict[str, Any], *names: str) -> dict[str, Any]:
+    """The changed values fit for the audit trail (names are the tenant's own words: not repeated)."""
+    return {name: changes[name] for name in names if name in changes}
+
+
 def test_account(services: Services, caller: Caller, account_id: str) -> tuple[Account, ValidationReport]:
-    """Re-run validation now and record the outcome on the account."""
+    """Re-run validation now, as the tenant asked, and record the outcome on the account."""
+    take_validation(services, caller)
+    return _test_account(services, caller, account_id)
+
+
+def retest_account(services: Services, caller: Caller, account_id: str) -> tuple[Account, ValidationReport]:
+    """Validate again as part of a larger request that took its own limit (External ID rotation)."""
+    return _test_account(services, caller, account_id)
+
+
+def _test_account(services: Services, caller: Caller, account_id: str) -> tuple[Account, ValidationReport]:
     with recorded(services, caller, "account.test", account_id) as audit:
         account = _active_account(services, caller, account_id)
         provider = services.provider(account.provider)
@@ -173,6 +198,7 @@ def replace_credentials(
     services: Services, caller: Caller, account_id: str, credentials: dict[str, Any]
 ) -> Account:
     """Switch to new credentials only once they work; until then (and if they fail) the old ones stay."""
+    take_validation(services, caller)
     with recorded(services, caller, "account.credentials.replace", account_id) as audit:
         account = _active_account(services, caller, account_id)
         audit.details = {"credentials_type": str(credentials.get("type"))}
@@ -206,8 +232,8 @@ def load_active_account(services: Services, tenant_id: str, account_id: str) -> 
 def revalidate_account(
     services: Services, tenant_id: str, account_id: str
 ) -> tuple[Account, ValidationReport]:
-    """The workflow's validation of an account."""
-    return test_account(services, _workflow_caller(tenant_id), account_id)
+    """The workflow's validation of an account (the platform's own: no tenant limit applies)."""
+    return _test_account(services, _workflow_caller(tenant_id), account_id)
 
 
 def disconnect_account(services: Services, caller: Caller, account_id: str) -> Account:
@@ -241,6 +267,8 @@ def restore_account(
     A role is simply validated again; a stored key was destroyed at disconnect, so new credentials
     must come with the request.
     """
+    take_validation(services, caller)
+    require_room_for_an_account(services, caller.tenant_id)
     with recorded(services, caller, "account.restore", account_id):
         account = get_account(services, caller, account_id)
         if account.status is not AccountStatus.DISCONNECTED:
@@ -255,14 +283,13 @@ def restore_account(
                 raise AccountNotDisconnected("the account is not disconnected")
             return latest.model_copy(update=changes)
 
-        saved = _save_change(
-            services,
-            caller,
-            account_id,
-            restore,
-            lambda a: services.accounts.restore(a, sealed),
-            first=account,
-        )
+        def save(changed: Account) -> Account:
+            try:
+                return services.accounts.restore(changed, sealed, most=services.tenant_limits.accounts)
+            except TooManyAccounts:
+                raise too_many_accounts(services) from None
+
+        saved = _save_change(services, caller, account_id, restore, save, first=account)
         _after_restore(services, saved)
     logger.info("account restored", extra={"account_id": account_id})
     _start_workflow(services, saved, "restore")
@@ -318,10 +345,14 @@ def _validated_switch(
 def _after_disconnect(services: Services, account: Account) -> None:
     """Everything that must stop calling the cloud for this account, besides its status.
 
-    Every crawl step already refuses the account (each checks before calling the cloud); its schedule
-    goes too, so nothing is started for it any more.
+    Its schedule goes, so nothing is started for it any more; a crawl that is running is stopped (its
+    execution, and every region before its next call). Every crawl step refuses the account too.
     """
+    # Crawls build on this module's use cases: imported here, not at the top, to keep one direction.
+    from skylight.logic.crawls import stop_running_crawl
+
     services.schedules.delete(account.id)
+    stop_running_crawl(services, account.tenant_id, account.id)
 
 
 def _after_restore(services: Services, account: Account) -> None:

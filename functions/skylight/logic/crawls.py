@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
@@ -22,6 +24,8 @@ from skylight.logic.accounts import (
     schedule_crawls,
     workflow_account,
 )
+from skylight.logic.audit import recorded
+from skylight.logic.limits import take_crawl_request
 from skylight.logic.services import Services
 from skylight.logic.tenants import context_of, tenant_context
 from skylight.models.domain import Account, AccountStatus, Caller
@@ -68,33 +72,50 @@ def request_crawl(services: Services, caller: Caller, account_id: str) -> tuple[
     would otherwise only ever run on demand.
     """
     account = require_active(get_account(services, caller, account_id))
-    schedule_crawls(services, account)
-    crawl, started = _begin(services, account, "manual")
-    if not started:
-        return crawl, False
-    try:
-        services.workflow.start(account.tenant_id, account.id, "manual", crawl_id=crawl.id)
-    except Exception:
-        logger.exception("could not start the crawl workflow", extra={"account_id": account.id})
-        finish_crawl(services, account.tenant_id, account.id, crawl.id, failure="workflow_not_started")
-        raise RetryLater("the crawl could not be started; try again shortly") from None
+    take_crawl_request(services, caller, account_id)
+    with recorded(services, caller, "crawl.request", account_id) as audit:
+        schedule_crawls(services, account)
+        crawl, started = _begin(services, account, "manual")
+        audit.details = {"crawl_id": crawl.id, "started": started}
+        if not started:
+            return crawl, False
+        try:
+            execution = services.workflow.start(account.tenant_id, account.id, "manual", crawl_id=crawl.id)
+            # Known at once, so that a disconnect right after this request stops it too.
+            services.crawls.save(crawl.model_copy(update={"execution_arn": execution}))
+        except Exception:
+            logger.exception("could not start the crawl workflow", extra={"account_id": account.id})
+            finish_crawl(services, account.tenant_id, account.id, crawl.id, failure="workflow_not_started")
+            raise RetryLater("the crawl could not be started; try again shortly") from None
     return crawl, True
 
 
 def begin_crawl(
-    services: Services, tenant_id: str, account_id: str, trigger: str, crawl_id: str | None
+    services: Services,
+    tenant_id: str,
+    account_id: str,
+    trigger: str,
+    crawl_id: str | None,
+    execution_arn: str | None = None,
 ) -> tuple[Account, Crawl, bool]:
-    """The workflow's start: adopt the crawl the API began, or begin one (False if one is running)."""
+    """The workflow's start: adopt the crawl the API began, or begin one (False if one is running).
+
+    The crawl records which execution runs it, so that a disconnect can stop that execution."""
     account = load_active_account(services, tenant_id, account_id)
     if crawl_id is not None:
         crawl = services.crawls.get(tenant_id, account_id, crawl_id)
         if crawl is None:
             raise NotFound("no such crawl")
+        if execution_arn is not None and crawl.execution_arn != execution_arn:
+            crawl = crawl.model_copy(update={"execution_arn": execution_arn})
+            services.crawls.save(crawl)
         return account, crawl, True
-    return account, *_begin(services, account, trigger)
+    return account, *_begin(services, account, trigger, execution_arn)
 
 
-def _begin(services: Services, account: Account, trigger: str) -> tuple[Crawl, bool]:
+def _begin(
+    services: Services, account: Account, trigger: str, execution_arn: str | None = None
+) -> tuple[Crawl, bool]:
     now = services.clock()
     crawl = Crawl(
         id=new_crawl_id(now),
@@ -102,6 +123,7 @@ def _begin(services: Services, account: Account, trigger: str) -> tuple[Crawl, b
         account_id=account.id,
         trigger=trigger,
         started_at=now,
+        execution_arn=execution_arn,
     )
     try:
         services.crawls.begin(crawl, lock_until=now + LOCK_DURATION, now=now)
@@ -213,8 +235,59 @@ def crawl_regions(
             {region: run.commit.recorded() for region, run in runs.items()},
             on_listed=lambda region, listing: runs[region].listed(listing),
             on_region_done=lambda region, _: runs[region].finish(),
+            stop_requested=StillConnected(
+                lambda: services.accounts.is_active(tenant_id, account_id, services.clock())
+            ).gone,
         )
     return {region: run.progress for region, run in runs.items()}
+
+
+class StillConnected:
+    """Whether an account is still connected, asked before every call a crawl makes to the cloud.
+
+    Stop means stop: once a disconnect has been answered, no new call may reach the customer's cloud.
+    So each question is answered from a consistent read that STARTED after the question was asked
+    (a read already under way when it was asked may predate the disconnect); questions asked while a
+    read is under way share the next read, so a region's dozen listing threads cost a read per
+    round of calls, not one each. Once the account is seen gone, it stays gone without reading.
+    """
+
+    def __init__(self, read: Callable[[], bool], clock: Callable[[], float] = time.monotonic) -> None:
+        self._read = read
+        self._clock = clock
+        self._changed = threading.Condition()
+        self._reading = False
+        self._answered_from = float("-inf")  # when the last finished read started
+        self._connected = True
+
+    def gone(self) -> bool:
+        """True once the account is disconnected (or gone): the call must not be made."""
+        asked = self._clock()
+        with self._changed:
+            while self._connected and self._answered_from < asked:
+                if not self._reading:
+                    self._reading = True
+                    break
+                self._changed.wait()
+            else:
+                return not self._connected
+        started = self._clock()
+        try:
+            connected = self._read()
+        except Exception:
+            # Nothing proves the account is still connected: this call is not made, and the next
+            # question reads again.
+            logger.exception("could not read whether the account is still connected")
+            with self._changed:
+                self._reading = False
+                self._changed.notify_all()
+            return True
+        with self._changed:
+            self._reading = False
+            self._answered_from = started
+            self._connected = self._connected and connected
+            self._changed.notify_all()
+        return not connected
 
 
 class _RegionRun:
@@ -386,6 +459,26 @@ def _region_status(progress: RegionProgress) -> str:
     if progress.errors >= len(progress.outcomes):
         return CrawlStatus.FAILED.value
     return CrawlStatus.PARTIAL.value
+
+
+ACCOUNT_DISCONNECTED = "account_disconnected"
+
+
+def stop_running_crawl(services: Services, tenant_id: str, account_id: str) -> None:
+    """At disconnect: the account's running crawl stops now. Its execution is stopped, so that no state
+    starts after this one (no further batch of regions, no Finish), and the crawl is recorded as
+    finished here; a region still listing sees the account gone before its next call and stops there
+    (see `StillConnected`)."""
+    crawl_id = services.crawls.running(tenant_id, account_id, services.clock())
+    crawl = services.crawls.get(tenant_id, account_id, crawl_id) if crawl_id else None
+    if crawl is None:
+        return
+    if crawl.execution_arn:
+        try:
+            services.workflow.stop(crawl.execution_arn, "the account was disconnected")
+        except Exception:  # the regions still stop by themselves, before their next call
+            logger.exception("could not stop the crawl's execution", extra={"crawl_id": crawl.id})
+    finish_crawl(services, tenant_id, account_id, crawl.id, failure=ACCOUNT_DISCONNECTED)
 
 
 def finish_crawl(

@@ -9,8 +9,9 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from skylight.dal.base import ConcurrentUpdate
-from skylight.logic.accounts import all_accounts, test_account
+from skylight.logic.accounts import all_accounts, retest_account
 from skylight.logic.audit import recorded
+from skylight.logic.limits import take_validation
 from skylight.logic.services import Services
 from skylight.logic.tenants import context_of, tenant_of
 from skylight.models.domain import Account, AccountStatus, Caller, Tenant
@@ -78,6 +79,7 @@ def complete_external_id_rotation(
     the previous ID holds completion up, whatever its status: a failing one (permissions lost, say)
     would otherwise be cut off without a word, and fixing its permissions would no longer be enough.
     """
+    take_validation(services, caller)  # one request, however many accounts it tests again
     with recorded(services, caller, "external_id.complete") as audit:
         tenant = tenant_of(services, caller.tenant_id)
         if not tenant.rotating:
@@ -109,7 +111,7 @@ def _retest(services: Services, caller: Caller, accounts: list[Account]) -> None
     def retest(account: Account) -> None:
         # Disconnected meanwhile: it no longer holds the rotation up.
         with suppress(AccountDisconnected, NotFound):
-            test_account(services, caller, account.id)
+            retest_account(services, caller, account.id)
 
     with ThreadPoolExecutor(max_workers=RETEST_CONCURRENCY) as pool:
         # list(): wait for all, and let an unexpected error surface here rather than vanish.

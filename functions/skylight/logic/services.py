@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from skylight.dal.base import AccountRepository, AuditRepository, TenantRepository
+from skylight.dal.base import AccountRepository, AuditRepository, RateLimits, TenantRepository
 from skylight.dal.inventory import CrawlRepository, InventoryRepository
 from skylight.gateways.schedules import CrawlScheduler
 from skylight.gateways.workflow import WorkflowStarter
@@ -32,6 +32,26 @@ def _default_audit() -> AuditRepository:
     return DynamoAuditRepository(settings.table_name, settings.region)
 
 
+def _default_limits() -> RateLimits:
+    from skylight.config import get_settings
+    from skylight.dal.dynamodb import DynamoRateLimits
+
+    settings = get_settings()
+    return DynamoRateLimits(settings.table_name, settings.region)
+
+
+@dataclass(frozen=True)
+class TenantLimits:
+    """How much one tenant may ask of the platform (see `skylight.logic.limits`)."""
+
+    #: Accounts that are not disconnected.
+    accounts: int = 500
+    #: Connects, tests, credential replacements and restores (each validates against the cloud).
+    validations_per_minute: int = 30
+    #: On-demand crawl requests, per account.
+    crawl_requests_per_hour: int = 12
+
+
 @dataclass
 class Services:
     tenants: TenantRepository
@@ -47,3 +67,5 @@ class Services:
     audit: AuditRepository = field(default_factory=_default_audit)
     credential_warn_after: timedelta = timedelta(days=60)
     credential_rotate_after: timedelta = timedelta(days=90)
+    limits: RateLimits = field(default_factory=_default_limits)
+    tenant_limits: TenantLimits = field(default_factory=TenantLimits)

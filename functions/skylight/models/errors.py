@@ -20,6 +20,10 @@ class SkylightError(Exception):
         """The `{"error": {...}}` document returned to clients."""
         return {"error": {"code": self.code, "message": self.message, **self.details}}
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides its content type."""
+        return {}
+
 
 class InvalidRequest(SkylightError):
     status = 400
@@ -102,3 +106,17 @@ class ValidationFailed(SkylightError):
 class RetryLater(SkylightError):
     status = 503
     code = "retry_later"
+
+
+class RateLimited(SkylightError):
+    """A per-tenant limit was reached: nothing was done or stored; `retry_after` seconds say when to retry."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, limit: str, retry_after: int, **details: Any) -> None:
+        super().__init__(message, limit=limit, retry_after_seconds=retry_after, **details)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

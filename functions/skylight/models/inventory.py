@@ -140,6 +140,8 @@ class Crawl(BaseModel):
     writes: WriteStats = Field(default_factory=WriteStats)
     errors: list[ListingError] = Field(default_factory=list)
     failure: str | None = Field(default=None, description="Why the whole crawl failed, when it did")
+    #: The Step Functions execution running it, once its first state ran (to stop it at disconnect).
+    execution_arn: str | None = None
 
 
 class Segment(BaseModel):

@@ -20,6 +20,14 @@ class AccountWorkflowInput(BaseModel):
     crawl_id: str | None = Field(None, max_length=64)
 
 
+class BeginInput(BaseModel):
+    """What the first state gets: the execution's input and the execution's own ARN (from the
+    context object), so that a disconnect can stop the execution running the account's crawl."""
+
+    workflow: AccountWorkflowInput
+    execution_arn: str | None = Field(None, max_length=2048, pattern=r"^arn:aws[a-z-]*:states:")
+
+
 class BeginOutput(BaseModel):
     tenant_id: str
     account_id: str

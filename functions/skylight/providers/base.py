@@ -85,10 +85,15 @@ class CloudProvider(ABC):
         regions: Mapping[str, Mapping[str, RecordedListing]],
         on_listed: Callable[[str, TypeListing], None] | None = None,
         on_region_done: Callable[[str, list[TypeListing]], None] | None = None,
+        stop_requested: Callable[[], bool] | None = None,
     ) -> dict[str, list[TypeListing]]:
         """List every resource type of each region of `regions`, all at once; a type that fails
         carries its error instead. Calls `on_listed(region, listing)` as each type is listed and
         `on_region_done(region, listings)` as each region is.
+
+        `stop_requested` is asked before every call to the cloud (each page, each detail call, each
+        retry): once it says True, no call is made, and every type not yet listed fails with
+        `AccountDisconnected` (its stored items are kept).
 
         `regions`: by region, by type, what was recorded when its items were last stored. A type
         whose pages still have the recorded fingerprint may be reported unchanged

@@ -29,7 +29,12 @@ app.include_router(audit.router)
 
 
 def _error_response(error: SkylightError) -> Response[Any]:
-    return Response(status_code=error.status, content_type=content_types.APPLICATION_JSON, body=error.body())
+    return Response(
+        status_code=error.status,
+        content_type=content_types.APPLICATION_JSON,
+        body=error.body(),
+        headers=error.headers() or None,
+    )
 
 
 def _record_refusal(error: SkylightError) -> None:

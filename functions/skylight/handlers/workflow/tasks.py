@@ -20,6 +20,7 @@ from skylight.logic import accounts, crawls
 from skylight.models import errors
 from skylight.models.workflow import (
     AccountWorkflowInput,
+    BeginInput,
     BeginOutput,
     CrawlInput,
     FinishInput,
@@ -52,11 +53,17 @@ def _stop_if_gone(account_id: str) -> Iterator[None]:
 @metrics.log_metrics
 def begin_crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Refuse a disconnected account; take the account's crawl lock (or adopt the API's crawl)."""
-    payload = AccountWorkflowInput.model_validate(event)
+    begin = BeginInput.model_validate(event)
+    payload = begin.workflow
     logger.append_keys(account_id=payload.account_id)
     with _stop_if_gone(payload.account_id):
         account, crawl, started = crawls.begin_crawl(
-            services(), payload.tenant_id, payload.account_id, payload.trigger, payload.crawl_id
+            services(),
+            payload.tenant_id,
+            payload.account_id,
+            payload.trigger,
+            payload.crawl_id,
+            begin.execution_arn,
         )
     return BeginOutput(
         tenant_id=payload.tenant_id,

@@ -25,7 +25,7 @@ from botocore.exceptions import NoCredentialsError
 Hook = tuple[str, Callable[..., Any]]
 
 # The events a crawl may hook: one dispatcher each per pooled client, registered when it is made.
-LEASE_EVENTS = ("before-parse", "before-call", "after-call", "needs-retry")
+LEASE_EVENTS = ("before-parse", "before-call", "before-send", "after-call", "needs-retry")
 # Idle clients kept per process, the least recently used closed first: enough for every service of
 # every region of a crawl, few enough to stay far from a function's limit of open files.
 IDLE_CLIENTS = 192

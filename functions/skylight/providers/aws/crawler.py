@@ -65,6 +65,15 @@ BUDGETS: dict[str, Budget] = {
 }
 DEFAULT_BUDGET = Budget(rate=5, burst=20)
 
+# What a type that a disconnect stopped reports (its stored items are kept).
+ACCOUNT_DISCONNECTED = "AccountDisconnected"
+DISCONNECTED_MESSAGE = "the account was disconnected: the crawl stopped before calling again"
+
+
+class CrawlStopped(Exception):
+    """Raised before a call is sent once the crawl is told to stop: the call never leaves."""
+
+
 # Tags of the types whose listings carry none come from the Resource Groups Tagging API.
 TAGGING = "resourcegroupstaggingapi"
 TAGGING_PAGE = 100  # GetResources' most
@@ -132,10 +141,14 @@ _LISTING: ContextVar[_Meter | None] = ContextVar("skylight_listing", default=Non
 
 
 class _CallAccounting:
-    """botocore hooks that charge each call to the listing it is made for."""
+    """botocore hooks that charge each call to the listing it is made for, and that send no call
+    once the crawl is told to stop (`stop_requested` is asked before every attempt is sent)."""
 
-    def __init__(self, buckets: dict[str, TokenBucket]) -> None:
+    def __init__(
+        self, buckets: dict[str, TokenBucket], stop_requested: Callable[[], bool] | None = None
+    ) -> None:
         self._buckets = buckets
+        self._stop_requested = stop_requested
 
     def hooks(self, service: str) -> list[tuple[str, Callable[..., Any]]]:
         bucket = self._buckets[service]
@@ -150,15 +163,8 @@ class _CallAccounting:
         def needs_retry(
             response: Any = None, caught_exception: Any = None, attempts: int = 0, **_: Any
         ) -> None:
-            # ...and so does every retry: botocore retries throttles, 5xx answers and network errors,
-            # until the attempts run out (its retry quota may stop it sooner: then one call too many
-            # is counted, which errs on the polite side).
-            code = _error_code(response[1]) if response is not None else None
-            if code in THROTTLING_CODES:
-                self._meter().throttled()
-            status = response[0].status_code if response is not None else 0
-            retried = caught_exception is not None or code in THROTTLING_CODES or status >= 500
-            if retried and attempts < CRAWL_ATTEMPTS:
+            # ...and so does every retry (see `_retried`).
+            if self._retried(response, caught_exception) and attempts < CRAWL_ATTEMPTS:
                 spend()
 
         def after_call(parsed: Any = None, **_: Any) -> None:
@@ -166,7 +172,29 @@ class _CallAccounting:
             if isinstance(parsed, dict) and "Error" not in parsed and not pages.replaying():
                 self._meter().answered()
 
-        return [("before-call", before_call), ("after-call", after_call), ("needs-retry", needs_retry)]
+        def before_send(**_: Any) -> None:
+            # Every attempt, retries included; answers replayed from kept pages never get here.
+            if self._stop_requested is not None and self._stop_requested():
+                raise CrawlStopped
+
+        return [
+            ("before-call", before_call),
+            ("before-send", before_send),
+            ("after-call", after_call),
+            ("needs-retry", needs_retry),
+        ]
+
+    def _retried(self, response: Any, caught_exception: Any) -> bool:
+        """Whether botocore will try the call again: it retries throttles, 5xx answers and network
+        errors until the attempts run out (its retry quota may stop it sooner: then one call too many
+        is counted, which errs on the polite side); never a call the crawl stopped."""
+        if isinstance(caught_exception, CrawlStopped):
+            return False
+        code = _error_code(response[1]) if response is not None else None
+        if code in THROTTLING_CODES:
+            self._meter().throttled()
+        status = response[0].status_code if response is not None else 0
+        return caught_exception is not None or code in THROTTLING_CODES or status >= 500
 
     @staticmethod
     def _meter() -> _Meter:
@@ -306,8 +334,10 @@ class RegionCrawler:
         modules: Iterable[ResourceModule] | None = None,
         on_listed: Callable[[TypeListing], None] | None = None,
         recorded: Mapping[str, RecordedListing] | None = None,
+        stop_requested: Callable[[], bool] | None = None,
     ) -> list[TypeListing]:
-        """Every type of `region` listed concurrently; a failing type never stops the others.
+        """Every type of `region` listed concurrently; a failing type never stops the others, but
+        `stop_requested` (asked before every attempt is sent) stops them all.
 
         `recorded`: what was recorded of each type's listing when its items were last stored. A type
         whose pages still have the recorded fingerprint is reported unchanged without being parsed
@@ -329,7 +359,7 @@ class RegionCrawler:
             {module.type.service for module in selected} | ({TAGGING} if type_filters else set())
         )
         buckets = {service: TokenBucket(self._budgets.get(service, DEFAULT_BUDGET)) for service in services}
-        accounting = _CallAccounting(buckets)
+        accounting = _CallAccounting(buckets, stop_requested)
         paged = {module.type.service for module in selected if module.type.skip_unchanged_pages}
 
         def client_in(client_region: str, service: str) -> Any:
@@ -430,6 +460,16 @@ class RegionCrawler:
                 resources = [module.transform(raw, location) for raw in raws]
             if module.type.tags_from and tags is not None and resources is not None:
                 resources = tags.apply(resources)
+        except CrawlStopped:
+            resources, unchanged = None, False
+            error = ListingError(
+                region=region,
+                service=module.type.service,
+                type=module.type.name,
+                code=ACCOUNT_DISCONNECTED,
+                message=DISCONNECTED_MESSAGE,
+                at=self._clock(),
+            )
         except (ClientError, BotoCoreError, KeyError, TypeError, ValueError, TagsUnavailable) as failure:
             # A tagging failure is the tagging API's (IAM prefix `tag`), not the listed service's.
             service = TAGGING_SERVICE if isinstance(failure, TagsUnavailable) else module.type.service

@@ -21,7 +21,12 @@ from skylight.providers.aws.access_keys import (
     validate_access_key,
 )
 from skylight.providers.aws.arn import RoleArnError, parse_role_arn
-from skylight.providers.aws.crawler import RegionCrawler, modules_for
+from skylight.providers.aws.crawler import (
+    ACCOUNT_DISCONNECTED,
+    DISCONNECTED_MESSAGE,
+    RegionCrawler,
+    modules_for,
+)
 from skylight.providers.aws.gateway import AwsCallError, AwsGateway, Boto3AwsGateway, TemporaryCredentials
 from skylight.providers.aws.onboarding import onboarding_kit
 from skylight.providers.aws.validation import validate_role
@@ -167,10 +172,15 @@ class AwsProvider(CloudProvider):
         regions: Mapping[str, Mapping[str, RecordedListing]],
         on_listed: Callable[[str, TypeListing], None] | None = None,
         on_region_done: Callable[[str, list[TypeListing]], None] | None = None,
+        stop_requested: Callable[[], bool] | None = None,
     ) -> dict[str, list[TypeListing]]:
         # One session of the role for the whole batch: STS credentials hold in every region.
         crawler = RegionCrawler(self.gateway, max_workers=self._listing_concurrency)
-        credentials, unreachable = self._crawl_credentials(account, tenant)
+        if stop_requested is not None and stop_requested():
+            # Not even AssumeRole, which the customer's CloudTrail would show.
+            credentials, unreachable = None, (ACCOUNT_DISCONNECTED, DISCONNECTED_MESSAGE)
+        else:
+            credentials, unreachable = self._crawl_credentials(account, tenant)
         # Set at every successful validation, whatever the credentials' type.
         account_id = account.provider_account_id or ""
 
@@ -187,6 +197,7 @@ class AwsProvider(CloudProvider):
                     region,
                     on_listed=listed,
                     recorded=regions[region],
+                    stop_requested=stop_requested,
                 )
             if on_region_done is not None:
                 on_region_done(region, listings)

@@ -12,9 +12,10 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra import nag
-from infra.config import FUNCTIONS_DIR
+from infra.config import FUNCTIONS_DIR, SkylightSettings
 from infra.constructs.data import grant_read_write_items
 from infra.constructs.encryption import PlatformKey
+from infra.constructs.workflow import REGION_CONCURRENCY
 
 # The newest Python runtime this aws-cdk-lib knows (cdk-nag L1 insists on it); the layer follows it.
 RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -95,6 +96,35 @@ PURGE_FUNCTION = FunctionSpec(
 )
 
 
+# Lambda refuses reservations that leave less than this much of the account's quota unreserved.
+UNRESERVED_MINIMUM = 100
+# The crawl steps a running crawl invokes one at a time (CrawlRegion runs up to the Map's width).
+CRAWL_STEPS = (BEGIN_FUNCTION, VALIDATE_FUNCTION, PLAN_FUNCTION, FINISH_FUNCTION)
+
+
+def reserved_concurrency(settings: SkylightSettings) -> dict[str, int]:
+    """Each function's reserved concurrency, by construct id (the reasoning is in `SkylightSettings`).
+
+    Raises ValueError when the reservations would leave less than Lambda's minimum unreserved in
+    the account, a deployment CloudFormation would otherwise fail half-way.
+    """
+    crawls = settings.concurrent_crawls
+    reserved = {
+        API_FUNCTION.construct_id: settings.api_concurrency,
+        **{step.construct_id: crawls for step in CRAWL_STEPS},
+        CRAWL_REGION_FUNCTION.construct_id: crawls * REGION_CONCURRENCY,
+        PURGE_FUNCTION.construct_id: settings.purge_concurrency,
+    }
+    available = settings.account_concurrency_limit - UNRESERVED_MINIMUM
+    if sum(reserved.values()) > available:
+        raise ValueError(
+            f"the functions would reserve {sum(reserved.values())} concurrent executions, but an account "
+            f"quota of {settings.account_concurrency_limit} (accountConcurrencyLimit) leaves {available} "
+            "to reserve: lower apiConcurrency, concurrentCrawls or purgeConcurrency, or raise the quota"
+        )
+    return reserved
+
+
 class SkylightFunctions(Construct):
     """The API function and the workflow's task functions, sharing code, layer and configuration.
 
@@ -110,11 +140,13 @@ class SkylightFunctions(Construct):
         layer: lambda_.ILayerVersion,
         key: PlatformKey,
         environment: Mapping[str, str],
+        reserved_concurrency: Mapping[str, int],
     ) -> None:
         super().__init__(scope, construct_id)
         self._layer = layer
         self._key = key
         self._environment = dict(environment)
+        self._reserved_concurrency = dict(reserved_concurrency)
         self._code = lambda_.Code.from_asset(str(FUNCTIONS_DIR), exclude=CODE_EXCLUDES)
         self.api = self._function(API_FUNCTION)
         self.begin = self._function(BEGIN_FUNCTION)
@@ -161,8 +193,11 @@ class SkylightFunctions(Construct):
             layers=[self._layer],
             memory_size=spec.memory_size,
             timeout=spec.timeout,
+            reserved_concurrent_executions=self._reserved_concurrency[spec.construct_id],
             tracing=lambda_.Tracing.ACTIVE,
             environment=self._environment,
+            # The key that already guards the table: only who may use it can read the configuration.
+            environment_encryption=self._key.key,
             role=role,
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,

@@ -7,6 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP_PY := $(VENV)/.installed
 STAMP_NODE := node_modules/.installed
+# checkov's pins conflict with the project's: it lives in a virtualenv of its own.
+CHECKOV_VENV := .venv-checkov
+STAMP_CHECKOV := $(CHECKOV_VENV)/.installed
 
 export CDK_DISABLE_VERSION_CHECK := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -16,7 +19,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 TENANT ?= tenant-a
 ROLE ?= admin
 
-.PHONY: bootstrap demo serve token test test-e2e lint typecheck unit openapi synth bench clean
+.PHONY: bootstrap demo serve token test test-e2e lint typecheck unit openapi synth checkov bench clean
 
 $(STAMP_PY): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
@@ -30,7 +33,15 @@ $(STAMP_NODE): package.json package-lock.json
 	@npm ci --no-audit --no-fund --loglevel=error >/dev/null
 	@touch $@
 
-bootstrap: $(STAMP_PY) $(STAMP_NODE)
+$(STAMP_CHECKOV): requirements-checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	@echo "Installing the pinned checkov into $(CHECKOV_VENV) ..." >&2
+	@# Every dependency is pinned in the file: nothing to resolve. Modules compile on first import.
+	@$(CHECKOV_VENV)/bin/pip install --quiet --no-deps --no-compile --requirement requirements-checkov.txt >&2 2> >(grep -v "is ignored: it is neither" >&2)
+	@$(CHECKOV_VENV)/bin/pip check >&2
+	@touch $@
+
+bootstrap: $(STAMP_PY) $(STAMP_NODE) $(STAMP_CHECKOV)
 
 demo: bootstrap ## The whole flow, locally, on an embedded AWS emulator
 	@$(BIN)/python -m local demo
@@ -65,6 +76,10 @@ bench: bootstrap ## Crawl a synthetic 10k-resource account in the emulator and p
 
 synth: bootstrap ## cdk synth, offline
 	npx cdk synth --quiet
+
+checkov: synth ## checkov's report on the synthesized template (acknowledged checks are in its metadata)
+	CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV_VENV)/bin/checkov --file cdk.out/Skylight.template.json \
+		--framework cloudformation --skip-download --compact
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .coverage .local

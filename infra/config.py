@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aws_cdk as cdk
-from constructs import Construct
+from constructs import Construct, Node
 
 STACK_NAME = "Skylight"
 PROJECT_TAG = "skylight"
@@ -35,6 +35,25 @@ class SkylightSettings:
     onboarding_template_url: str = ""
     # Origins of the platform's frontend allowed to call the API from a browser (CORS).
     cors_allowed_origins: tuple[str, ...] = ()
+    # Reserved concurrency: each function's share is kept for it alone and is also the most it may
+    # run at once, so an API flood can neither take the crawls' share nor use up the account's.
+    # The defaults reserve 685 of the default regional quota of 1,000, leaving more than the 100
+    # Lambda keeps unreserved for the account's other functions:
+    # - API 200: the stage's burst limit, so every request the stage admits at once can run (a
+    #   connect validates for about a second: 100 requests/s need about 100) and a flood meets the
+    #   stage's 429 before a Lambda throttle;
+    # - a running crawl invokes Begin, Validate, Plan and Finish one at a time, and CrawlRegion up
+    #   to the Map's 20 batches at once: `concurrent_crawls` crawls at full width reserve that many
+    #   of each step and 20 times as many region batches (20 -> 400). Schedules are spread over
+    #   flexible windows and most crawls hold a few batches only; past the reservation a throttled
+    #   task is retried by the state machine for up to two minutes, then its regions are failed;
+    # - purge 5: a throttled stream batch is retried until its records expire (a day), and nothing
+    #   about an aged-out account is urgent.
+    api_concurrency: int = 200
+    concurrent_crawls: int = 20
+    purge_concurrency: int = 5
+    # The account's regional Lambda concurrency quota: the reservations must leave 100 of it free.
+    account_concurrency_limit: int = 1000
 
     @classmethod
     def from_context(cls, scope: Construct) -> SkylightSettings:
@@ -53,7 +72,27 @@ class SkylightSettings:
             ),
             onboarding_template_url=str(node.try_get_context("onboardingTemplateUrl") or ""),
             cors_allowed_origins=_origins(node.try_get_context("corsAllowedOrigins")),
+            api_concurrency=_positive_int(node, "apiConcurrency", defaults.api_concurrency),
+            concurrent_crawls=_positive_int(node, "concurrentCrawls", defaults.concurrent_crawls),
+            purge_concurrency=_positive_int(node, "purgeConcurrency", defaults.purge_concurrency),
+            account_concurrency_limit=_positive_int(
+                node, "accountConcurrencyLimit", defaults.account_concurrency_limit
+            ),
         )
+
+
+def _positive_int(node: Node, name: str, default: int) -> int:
+    """A whole number of at least 1 from context (`-c name=20` gives a string), or `default`.
+
+    Zero is refused rather than taken as "none": a reserved concurrency of 0 turns a function off.
+    """
+    value = node.try_get_context(name)
+    if value is None:
+        return default
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdecimal() or int(text) < 1:
+        raise ValueError(f"context {name} must be a whole number of at least 1, got {value!r}")
+    return int(text)
 
 
 def _origins(value: object) -> tuple[str, ...]:

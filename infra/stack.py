@@ -13,7 +13,7 @@ from infra.constructs.api import SkylightApi
 from infra.constructs.cursor_key import CursorKey
 from infra.constructs.data import AccountTable
 from infra.constructs.encryption import PlatformKey
-from infra.constructs.functions import ARCHITECTURE, RUNTIME, SkylightFunctions
+from infra.constructs.functions import ARCHITECTURE, RUNTIME, SkylightFunctions, reserved_concurrency
 from infra.constructs.layer import DependencyLayer
 from infra.constructs.platform_principal import PlatformPrincipal, platform_principal_arn
 from infra.constructs.schedules import CrawlSchedules
@@ -67,6 +67,7 @@ class SkylightStack(cdk.Stack):
                 "POWERTOOLS_METRICS_NAMESPACE": "Skylight",
                 "POWERTOOLS_LOG_LEVEL": "INFO",
             },
+            reserved_concurrency=reserved_concurrency(settings),
         )
         functions.grant_table_access(data.table)
         data.on_aged_out_accounts(functions.purge)

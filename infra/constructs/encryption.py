@@ -1,4 +1,4 @@
-"""The customer-managed key that encrypts the table and every log group."""
+"""The customer-managed key that encrypts the table, every log group and the functions' environment."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ class PlatformKey(Construct):
             self,
             "Key",
             alias=KEY_ALIAS,
-            description="Skylight: encrypts the account table and the log groups",
+            description="Skylight: encrypts the account table, the log groups and the functions' environment",
             enable_key_rotation=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )

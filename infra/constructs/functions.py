@@ -12,9 +12,10 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra import nag
-from infra.config import FUNCTIONS_DIR
+from infra.config import FUNCTIONS_DIR, SkylightSettings
 from infra.constructs.data import grant_read_write_items
 from infra.constructs.encryption import PlatformKey
+from infra.constructs.workflow import REGION_CONCURRENCY
 
 # The newest Python runtime this aws-cdk-lib knows (cdk-nag L1 insists on it); the layer follows it.
 RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -40,7 +41,15 @@ class FunctionSpec:
     description: str
     memory_size: int
     timeout: cdk.Duration
+    # Who invokes the function, and how: why it has no dead-letter queue.
+    invoked_by: str
 
+
+# The workflow's tasks: the state machine retries transient failures and catches the rest.
+BY_THE_STATE_MACHINE = (
+    "Step Functions, synchronously: the state machine retries transient failures and catches the rest "
+    "(a crawl that began always reaches Finish)"
+)
 
 API_FUNCTION = FunctionSpec(
     construct_id="ApiFunction",
@@ -49,6 +58,7 @@ API_FUNCTION = FunctionSpec(
     memory_size=1024,
     # API Gateway gives up after 29 s, the function must not outlive it.
     timeout=cdk.Duration.seconds(29),
+    invoked_by="API Gateway, synchronously: every error goes back to the caller as the response",
 )
 BEGIN_FUNCTION = FunctionSpec(
     construct_id="BeginFunction",
@@ -56,6 +66,7 @@ BEGIN_FUNCTION = FunctionSpec(
     description="Skylight workflow: stop if the account was disconnected, take the account's crawl lock",
     memory_size=256,
     timeout=cdk.Duration.seconds(30),
+    invoked_by=BY_THE_STATE_MACHINE,
 )
 VALIDATE_FUNCTION = FunctionSpec(
     construct_id="ValidateFunction",
@@ -63,6 +74,7 @@ VALIDATE_FUNCTION = FunctionSpec(
     description="Skylight workflow: validate the connection again and record the outcome",
     memory_size=512,
     timeout=cdk.Duration.seconds(60),
+    invoked_by=BY_THE_STATE_MACHINE,
 )
 PLAN_FUNCTION = FunctionSpec(
     construct_id="PlanFunction",
@@ -70,6 +82,7 @@ PLAN_FUNCTION = FunctionSpec(
     description="Skylight workflow: find the account's enabled regions",
     memory_size=256,
     timeout=cdk.Duration.seconds(60),
+    invoked_by=BY_THE_STATE_MACHINE,
 )
 CRAWL_REGION_FUNCTION = FunctionSpec(
     construct_id="CrawlRegionFunction",
@@ -78,6 +91,7 @@ CRAWL_REGION_FUNCTION = FunctionSpec(
     # A full vCPU: parsing large listing pages is CPU-bound.
     memory_size=1769,
     timeout=cdk.Duration.minutes(10),
+    invoked_by=BY_THE_STATE_MACHINE,
 )
 FINISH_FUNCTION = FunctionSpec(
     construct_id="FinishFunction",
@@ -85,6 +99,7 @@ FINISH_FUNCTION = FunctionSpec(
     description="Skylight workflow: total the crawl, update the account's summary, release the lock",
     memory_size=512,
     timeout=cdk.Duration.seconds(60),
+    invoked_by=BY_THE_STATE_MACHINE,
 )
 PURGE_FUNCTION = FunctionSpec(
     construct_id="PurgeFunction",
@@ -92,7 +107,43 @@ PURGE_FUNCTION = FunctionSpec(
     description="Skylight: delete what an account left behind once its retention is over",
     memory_size=512,
     timeout=cdk.Duration.minutes(5),
+    invoked_by="the table stream's event source mapping, which retries a failing batch (halving it) "
+    "and parks what still fails, with its stream positions, in the PurgeFailures queue",
 )
+
+
+# Lambda refuses reservations that leave less than this much of the account's quota unreserved.
+UNRESERVED_MINIMUM = 100
+# The crawl steps a running crawl invokes one at a time (CrawlRegion runs up to the Map's width).
+CRAWL_STEPS = (BEGIN_FUNCTION, VALIDATE_FUNCTION, PLAN_FUNCTION, FINISH_FUNCTION)
+NO_VPC_REASON = (
+    "Nothing Skylight's functions call lives in a VPC: its own table, keys, state machine and schedules "
+    "are AWS services, and the crawls call the public endpoints of every region the customers enable. A "
+    "VPC would route all of it through NAT gateways and isolate nothing."
+)
+
+
+def reserved_concurrency(settings: SkylightSettings) -> dict[str, int]:
+    """Each function's reserved concurrency, by construct id (the reasoning is in `SkylightSettings`).
+
+    Raises ValueError when the reservations would leave less than Lambda's minimum unreserved in
+    the account, a deployment CloudFormation would otherwise fail half-way.
+    """
+    crawls = settings.concurrent_crawls
+    reserved = {
+        API_FUNCTION.construct_id: settings.api_concurrency,
+        **{step.construct_id: crawls for step in CRAWL_STEPS},
+        CRAWL_REGION_FUNCTION.construct_id: crawls * REGION_CONCURRENCY,
+        PURGE_FUNCTION.construct_id: settings.purge_concurrency,
+    }
+    available = settings.account_concurrency_limit - UNRESERVED_MINIMUM
+    if sum(reserved.values()) > available:
+        raise ValueError(
+            f"the functions would reserve {sum(reserved.values())} concurrent executions, but an account "
+            f"quota of {settings.account_concurrency_limit} (accountConcurrencyLimit) leaves {available} "
+            "to reserve: lower apiConcurrency, concurrentCrawls or purgeConcurrency, or raise the quota"
+        )
+    return reserved
 
 
 class SkylightFunctions(Construct):
@@ -110,11 +161,13 @@ class SkylightFunctions(Construct):
         layer: lambda_.ILayerVersion,
         key: PlatformKey,
         environment: Mapping[str, str],
+        reserved_concurrency: Mapping[str, int],
     ) -> None:
         super().__init__(scope, construct_id)
         self._layer = layer
         self._key = key
         self._environment = dict(environment)
+        self._reserved_concurrency = dict(reserved_concurrency)
         self._code = lambda_.Code.from_asset(str(FUNCTIONS_DIR), exclude=CODE_EXCLUDES)
         self.api = self._function(API_FUNCTION)
         self.begin = self._function(BEGIN_FUNCTION)
@@ -161,8 +214,11 @@ class SkylightFunctions(Construct):
             layers=[self._layer],
             memory_size=spec.memory_size,
             timeout=spec.timeout,
+            reserved_concurrent_executions=self._reserved_concurrency[spec.construct_id],
             tracing=lambda_.Tracing.ACTIVE,
             environment=self._environment,
+            # The key that already guards the table: only who may use it can read the configuration.
+            environment_encryption=self._key.key,
             role=role,
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,
@@ -173,10 +229,11 @@ class SkylightFunctions(Construct):
             "X-Ray's PutTraceSegments and PutTelemetryRecords (tracing ACTIVE) support no resource-level "
             "permissions.",
         )
-        nag.acknowledge(
-            function,
-            "Serverless-LambdaDLQ",
-            "Invoked synchronously only (API Gateway, Step Functions): errors go back to the caller, and "
-            "the state machine retries; a dead-letter queue only applies to asynchronous invocations.",
+        no_dead_letter_queue = (
+            f"Invoked by {spec.invoked_by}. A dead-letter queue only receives failed asynchronous "
+            "invocations, and nothing invokes this function asynchronously."
         )
+        nag.acknowledge(function, "Serverless-LambdaDLQ", no_dead_letter_queue)
+        nag.acknowledge_checkov(function, "CKV_AWS_116", no_dead_letter_queue)
+        nag.acknowledge_checkov(function, "CKV_AWS_117", NO_VPC_REASON)
         return function

@@ -11,6 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from infra import nag
 from infra.constructs.data import grant_read_write_items, key_value_table
 
 VAULT_KEY_ALIAS = "alias/skylight-vault"
@@ -41,6 +42,12 @@ class SecretVault(Construct):
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
         self.table = key_value_table(self, "Secrets", key=table_key, point_in_time_recovery=False)
+        nag.acknowledge_checkov(
+            self.table,
+            "CKV_AWS_165",
+            "Deliberately without point-in-time recovery: a secret destroyed at disconnect "
+            "(crypto-shredding) must not come back from a 35-day restore window.",
+        )
 
     def grant_encrypt(self, function: lambda_.Function, purposes: Sequence[str] = PURPOSES) -> None:
         """Let `function` seal new secrets of these purposes (GenerateDataKey only; it cannot unwrap) and

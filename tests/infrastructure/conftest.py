@@ -12,7 +12,16 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Template
 
-from infra.synth import Synthesis, resource_logical_ids, synthesize
+from infra.synth import Synthesis, build_app, resource_logical_ids, synthesize
+
+# Settings a deployment overrides with `-c name=value` (strings, as the CLI gives them).
+CONTEXT_OVERRIDES = {
+    "tenantClaim": "org_id",
+    "rolesClaim": "groups",
+    "apiConcurrency": "50",
+    "concurrentCrawls": "3",
+    "purgeConcurrency": "2",
+}
 
 Statement = dict[str, Any]
 
@@ -76,6 +85,13 @@ def _listed(value: Any) -> list[Any]:
 def synthesis() -> Synthesis:
     # Raises if any cdk-nag finding is unacknowledged: the checks run inside synthesis.
     return synthesize()
+
+
+@pytest.fixture(scope="session")
+def overridden_template() -> dict[str, Any]:
+    """The template synthesized with every setting of `CONTEXT_OVERRIDES` (one more synthesis)."""
+    app, stack = build_app(context=CONTEXT_OVERRIDES)
+    return dict(app.synth().get_stack_by_name(stack.stack_name).template)
 
 
 @pytest.fixture(scope="session")

@@ -78,11 +78,10 @@ def test_synthesize_template_returns_an_independent_copy():
     assert synthesize_template()["Resources"]
 
 
-def test_claims_come_from_context():
-    app, stack = build_app(context={"tenantClaim": "org_id", "rolesClaim": "groups"})
-    template = app.synth().get_stack_by_name(stack.stack_name).template
-
-    functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+def test_claims_come_from_context(overridden_template):
+    # Given tenantClaim=org_id and rolesClaim=groups (see CONTEXT_OVERRIDES)
+    resources = overridden_template["Resources"].values()
+    functions = [r for r in resources if r["Type"] == "AWS::Lambda::Function"]
     for function in functions:
         variables = function["Properties"]["Environment"]["Variables"]
         assert (variables["TENANT_CLAIM"], variables["ROLES_CLAIM"]) == ("org_id", "groups")

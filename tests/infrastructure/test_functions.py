@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_lambda as lambda_
 
-from infra.config import REQUIREMENTS_FILE
-from infra.constructs.functions import ARCHITECTURE, RUNTIME
+from infra.config import REQUIREMENTS_FILE, SkylightSettings
+from infra.constructs.functions import ARCHITECTURE, RUNTIME, reserved_concurrency
 from infra.constructs.layer import DependencyLayer, PipInstallBundling, python_version, requirements_hash
+from infra.synth import render_state_machine_definition
 
 HANDLERS = {
     "ApiFunction": "skylight.handlers.api.app.lambda_handler",
@@ -22,6 +25,10 @@ HANDLERS = {
     "PurgeFunction": "skylight.handlers.events.aged_out.purge_aged_out_accounts",
 }
 FUNCTIONS = tuple(HANDLERS)
+CRAWL_STEPS = ("BeginFunction", "ValidateFunction", "PlanFunction", "FinishFunction")
+# Lambda's default regional quota, and what it always keeps unreserved.
+DEFAULT_ACCOUNT_CONCURRENCY = 1000
+UNRESERVED_MINIMUM = 100
 SHARED_ENVIRONMENT = {
     "TENANT_CLAIM": "tenant_id",
     "ROLES_CLAIM": "roles",
@@ -150,3 +157,91 @@ def test_layer_bundling_installs_binary_wheels_for_the_lambda_platform(tmp_path:
     assert "--python-version 3.14" in joined
     assert "--implementation cp" in joined
     assert "--only-binary=:all:" in command
+
+
+def _reserved(template: dict[str, Any]) -> dict[str, int]:
+    """Each function's reserved concurrency, by the function's role name (found by its handler)."""
+    names = {handler: name for name, handler in HANDLERS.items()}
+    return {
+        names[resource["Properties"]["Handler"]]: resource["Properties"]["ReservedConcurrentExecutions"]
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::Lambda::Function"
+    }
+
+
+def _map_width(template: dict[str, Any]) -> int:
+    definition = render_state_machine_definition(template, lambda intrinsic: "arn:aws:lambda:x")
+    return int(definition["States"]["CrawlRegions"]["MaxConcurrency"])
+
+
+def test_every_function_reserves_concurrency_within_the_default_account_quota(view):
+    reserved = _reserved(view.template)
+
+    assert reserved == {
+        "ApiFunction": 200,
+        "BeginFunction": 20,
+        "ValidateFunction": 20,
+        "PlanFunction": 20,
+        "CrawlRegionFunction": 400,
+        "FinishFunction": 20,
+        "PurgeFunction": 5,
+    }
+    assert sum(reserved.values()) <= DEFAULT_ACCOUNT_CONCURRENCY - UNRESERVED_MINIMUM
+
+
+def test_region_crawls_reserve_the_maps_width_for_every_concurrent_crawl(view):
+    reserved = _reserved(view.template)
+
+    crawls = reserved["BeginFunction"]
+    assert {reserved[step] for step in CRAWL_STEPS} == {crawls}
+    assert reserved["CrawlRegionFunction"] == crawls * _map_width(view.template)
+
+
+def test_concurrency_comes_from_context(overridden_template):
+    # Given a smaller account: apiConcurrency=50, concurrentCrawls=3, purgeConcurrency=2
+    # (see CONTEXT_OVERRIDES), then each function reserves its share of those settings
+    assert _reserved(overridden_template) == {
+        "ApiFunction": 50,
+        "BeginFunction": 3,
+        "ValidateFunction": 3,
+        "PlanFunction": 3,
+        "CrawlRegionFunction": 3 * _map_width(overridden_template),
+        "FinishFunction": 3,
+        "PurgeFunction": 2,
+    }
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "ten", "2.5", "", True, 0])
+@pytest.mark.parametrize(
+    "setting", ["apiConcurrency", "concurrentCrawls", "purgeConcurrency", "accountConcurrencyLimit"]
+)
+def test_a_concurrency_that_is_not_a_positive_whole_number_is_refused(setting, value):
+    app = cdk.App(context={setting: value})
+
+    with pytest.raises(ValueError, match=f"context {setting} must be a whole number of at least 1"):
+        SkylightSettings.from_context(app)
+
+
+def test_reservations_beyond_the_account_quota_are_refused_at_synth():
+    # 50 crawls at full width need 1,000 region batches: more than a default account can reserve
+    with pytest.raises(ValueError, match="accountConcurrencyLimit"):
+        reserved_concurrency(SkylightSettings(concurrent_crawls=50))
+
+    # An account whose quota was raised may reserve them
+    raised = reserved_concurrency(SkylightSettings(concurrent_crawls=50, account_concurrency_limit=3000))
+    assert raised["CrawlRegionFunction"] == 1000
+
+
+def test_reservations_may_take_all_but_the_unreserved_minimum():
+    # 815 + 4 x 20 + 400 + 5 = 1,300: exactly what a quota of 1,400 leaves to reserve
+    settings = SkylightSettings(api_concurrency=815, account_concurrency_limit=1400)
+    assert sum(reserved_concurrency(settings).values()) == 1300
+
+    with pytest.raises(ValueError, match="leaves 1299 to reserve"):
+        reserved_concurrency(replace(settings, account_concurrency_limit=1399))
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_function_environment_is_encrypted_with_the_platform_key(view, name):
+    # Only who may use the key can read the configuration (Lambda would use its own key otherwise).
+    assert view.properties(name)["KmsKeyArn"] == {"Fn::GetAtt": [view.ids["Key"], "Arn"]}

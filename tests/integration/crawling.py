@@ -6,7 +6,11 @@ the Map) -> Finish. The state machine's own wiring is checked by the infrastruct
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from typing import Any
 
 from skylight.handlers.workflow import tasks
@@ -40,3 +44,46 @@ def _crawl_batch(begin: dict[str, Any], batch: list[str]) -> dict[str, Any] | No
 
 def customer(service: str, region: str = "us-east-1") -> Any:
     return account_client(service, CUSTOMER_ACCOUNT, region=region)
+
+
+@cache
+def _function_code() -> bytes:
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return event\n")
+    return code.getvalue()
+
+
+def customer_function(region: str, name: str, tags: dict[str, str]) -> str:
+    """A Lambda function of the customer's (its role created on first use); its ARN."""
+    iam = customer("iam")
+    roles = [role["Arn"] for role in iam.list_roles()["Roles"] if role["RoleName"] == "function-role"]
+    role = (
+        roles[0]
+        if roles
+        else iam.create_role(
+            RoleName="function-role",
+            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+        )["Role"]["Arn"]
+    )
+    return str(
+        customer("lambda", region).create_function(
+            FunctionName=name,
+            Runtime="python3.12",
+            Role=role,
+            Handler="index.handler",
+            Code={"ZipFile": _function_code()},
+            Tags=tags,
+        )["FunctionArn"]
+    )
+
+
+def customer_table(region: str, name: str, tags: dict[str, str]) -> None:
+    """A DynamoDB table of the customer's."""
+    customer("dynamodb", region).create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        Tags=[{"Key": key, "Value": value} for key, value in tags.items()],
+    )

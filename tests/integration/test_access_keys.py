@@ -8,6 +8,7 @@ from skylight.config import get_settings
 from skylight.logic.tenants import tenant_context
 from skylight.models.domain import Access
 from skylight.providers.aws.gateway import Boto3AwsGateway
+from skylight.providers.aws.permissions import READ_PROBES
 from skylight.providers.aws.provider import AwsProvider
 from skylight.providers.base import TenantContext
 from tests.faults import CallLog
@@ -159,7 +160,7 @@ def test_a_key_is_checked_in_two_sequential_round_trips(aws):
     assert report.connected
     operations = [name for name, _, _ in recorder.calls]
     assert operations.count("GetCallerIdentity") == 1 and "ListAccessKeys" in operations
-    assert len(operations) == 1 + 1 + 9  # identity, then the key's age and nine reads
+    assert len(operations) == 1 + 1 + len(READ_PROBES)  # identity, then the key's age and every read probe
     assert recorder.sequential_depth() == 2
 
 

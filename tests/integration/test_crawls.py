@@ -8,7 +8,7 @@ import pytest
 from skylight.handlers import dependencies
 from skylight.handlers.workflow import tasks
 from tests.faults import Throttler
-from tests.integration.crawling import customer, run_crawl
+from tests.integration.crawling import customer, customer_function, customer_table, run_crawl
 from tests.integration.test_unusual_provider_answers import use_gateway_hooks
 from tests.support import INVENTORY_READ, LambdaContext, account_client
 
@@ -301,32 +301,9 @@ def test_what_a_region_no_longer_enabled_left_is_kept_and_marked_stale(api, esta
 
 
 def test_tags_of_functions_tables_and_buckets_come_from_one_tagging_listing_per_region(api, estate):
-    import io
-    import zipfile
-
     account, _ = estate
-    customer("dynamodb", "eu-west-1").create_table(
-        TableName="orders",
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-        Tags=[{"Key": "team", "Value": "data"}],
-    )
-    role = customer("iam").create_role(
-        RoleName="function-role",
-        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
-    )["Role"]["Arn"]
-    code = io.BytesIO()
-    with zipfile.ZipFile(code, "w") as archive:
-        archive.writestr("index.py", "def handler(event, context):\n    return event\n")
-    customer("lambda", "us-east-1").create_function(
-        FunctionName="checkout",
-        Runtime="python3.12",
-        Role=role,
-        Handler="index.handler",
-        Code={"ZipFile": code.getvalue()},
-        Tags={"team": "web"},
-    )
+    customer_table("eu-west-1", "orders", {"team": "data"})
+    customer_function("us-east-1", "checkout", {"team": "web"})
     customer("s3", "ap-southeast-2").put_bucket_tagging(
         Bucket="logs-of-customer", Tagging={"TagSet": [{"Key": "team", "Value": "ops"}]}
     )
@@ -343,8 +320,9 @@ def test_tags_of_functions_tables_and_buckets_come_from_one_tagging_listing_per_
         {"team": "ops"},
     )
     # One tagging listing in each region holding such resources (the function's, the table's, the
-    # bucket's), none where there is nothing to tag, and none per resource.
-    assert throttler.calls == 3
+    # bucket's), none where there is nothing to tag, and none per resource; and the Validate step's
+    # probe of tag:GetResources.
+    assert throttler.calls == 3 + 1
 
 
 def test_a_role_that_may_not_read_tags_shows_a_tag_permission_gap_and_keeps_its_items(api, estate):
@@ -364,11 +342,11 @@ def test_a_role_that_may_not_read_tags_shows_a_tag_permission_gap_and_keeps_its_
     assert run_crawl(account["id"])["status"] == "partial"
 
     _, health = api("GET", f"/v1/accounts/{account['id']}/health")
-    # The bucket's listing needs the tagging API: its failure is named after it, not after S3.
-    assert any(gap.startswith("tag:") for gap in health["permission_gaps"])
-    stale = {(s["region"], s["type"]) for s in health["stale"]}
-    assert ("global", "aws.s3.bucket") in stale
-    assert len(count_of(api, account["id"], type="aws.s3.bucket")) == 1  # kept as last seen
+    # The bucket's tags come from the tagging API: its refusal is named after it, not after S3.
+    assert {"tag:AccessDeniedException", "missing:tag:GetResources"} <= set(health["permission_gaps"])
+    assert health["stale"] == []  # listed, and stored without its tags
+    [bucket] = count_of(api, account["id"], type="aws.s3.bucket")
+    assert (bucket["name"], bucket["tags"], bucket["stale"]) == ("logs-of-customer", {}, False)
 
 
 def _writes(crawl):

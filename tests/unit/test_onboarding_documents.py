@@ -1,6 +1,7 @@
 """The documents a tenant pastes: trust policy, permission policies and templates."""
 
 import json
+import re
 
 from skylight.models.domain import Access
 from skylight.providers.aws import onboarding, permissions
@@ -22,18 +23,55 @@ def test_trust_policy_lists_every_external_id_during_an_overlap():
     assert policy["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"] == ["old", "new"]
 
 
+def _actions(statements):
+    return {action for statement in statements for action in statement["Action"]}
+
+
 def test_read_only_policy_has_no_write_action_and_read_write_adds_only_operations():
-    read_only = permissions.permission_policy(Access.READ_ONLY)
-    read_write = permissions.permission_policy(Access.READ_WRITE)
-    read_actions = read_only["Statement"][0]["Action"]
+    policies = onboarding.permission_policies()
+    read_only, read_write = policies["read_only"]["policy"], policies["read_write"]["policy"]
+    read_actions = _actions(read_only["Statement"])
     assert all(":" in a and a.split(":")[1].startswith(("Describe", "List", "Get")) for a in read_actions)
-    write_actions = next(s for s in read_write["Statement"] if s["Sid"] == "SkylightOperate")["Action"]
-    assert not any("Delete" in a or "Terminate" in a or a.startswith("iam:") for a in write_actions)
+    added = read_write["Statement"][len(read_only["Statement"]) :]
+    assert read_write["Statement"][: len(read_only["Statement"])] == read_only["Statement"]
+    assert all(s["Sid"].startswith("SkylightOperate") for s in added)
+    assert _actions(added) == set(permissions.write_actions())
+    verbs = {re.match(r"[A-Z][a-z]+", a.split(":")[1]).group() for a in _actions(added)}
+    assert verbs <= {"Start", "Stop", "Reboot", "Set", "Update", "Put", "Delete"}
+    # The concurrency a function is held to may be lifted; a function itself is never deleted.
+    assert not any(
+        ("Delete" in a and a != "lambda:DeleteFunctionConcurrency") or "Terminate" in a
+        for a in _actions(added)
+    )
+
+
+def test_read_write_cannot_run_code_as_another_principal_change_permissions_or_rewrite_tags():
+    statements = onboarding.permission_policies()["read_write"]["policy"]["Statement"]
+    write = [s for s in statements if s["Sid"].startswith("SkylightOperate")]
+    actions = _actions(write)
+    # Layers and wrapper scripts (a function's configuration), launch templates (a group's), task
+    # definitions other than the service's own, roles, policies and tags: none of them.
+    for escalating in (
+        "lambda:UpdateFunctionConfiguration",
+        "lambda:UpdateFunctionCode",
+        "autoscaling:UpdateAutoScalingGroup",
+        "ec2:CreateTags",
+        "ec2:ModifyInstanceAttribute",
+        "iam:PassRole",
+    ):
+        assert escalating not in actions
+    assert not any(a.startswith("iam:") or a.endswith(("Tags", "TagResource", "Policy")) for a in actions)
+    # No write is granted on every resource: each names the kind it operates.
+    assert all(s["Resource"] != "*" for s in write)
+    update_service = next(s for s in write if "ecs:UpdateService" in s["Action"])
+    forbidden = update_service["Condition"]["Null"]
+    assert {"ecs:task-definition", "ecs:enable-execute-command", "ecs:capacity-provider"} <= set(forbidden)
+    assert set(forbidden.values()) == {"true"}
 
 
 def test_every_probed_action_is_granted_by_the_policy_for_its_access_level():
     for access in Access:
-        granted = {a for s in permissions.permission_policy(access)["Statement"] for a in s["Action"]}
+        granted = _actions(onboarding.permission_policies()[access.value]["policy"]["Statement"])
         assert {p.action for p in permissions.probes_for(access)} <= granted
 
 
@@ -96,3 +134,17 @@ def test_templates_scope_the_trust_policy_check_to_the_role_itself():
     assert '"Resource": "${aws_iam_role.skylight.arn}"' in onboarding.terraform_snippet(
         PRINCIPAL, "e", Access.READ_ONLY
     )
+    by_hand = onboarding.permission_policies("aws-us-gov")["read_only"]["policy"]["Statement"]
+    assert next(s for s in by_hand if s["Action"] == ["iam:GetRole"])["Resource"] == (
+        f"arn:aws-us-gov:iam::*:role/{onboarding.DEFAULT_ROLE_NAME}"
+    )
+
+
+def test_templates_scope_per_resource_actions_to_the_account_they_create_the_role_in():
+    template = onboarding.cloudformation_template(PRINCIPAL, "skylight-abc")
+    read = template["Resources"]["SkylightRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+    tables = next(s for s in read["Statement"] if s["Action"] == ["dynamodb:DescribeTable"])
+    assert tables["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:dynamodb:*:${AWS::AccountId}:table/*"}
+    snippet = onboarding.terraform_snippet(PRINCIPAL, "e", Access.READ_WRITE)
+    assert 'data "aws_caller_identity" "current" {}' in snippet
+    assert '"arn:aws:ec2:*:${data.aws_caller_identity.current.account_id}:instance/*"' in snippet

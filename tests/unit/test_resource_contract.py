@@ -7,6 +7,7 @@ import json
 import types
 from datetime import datetime
 from fnmatch import fnmatch
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,9 @@ import pytest
 from moto import mock_aws
 
 from skylight.gateways.sessions import shared_botocore_session, shared_client
-from skylight.models.domain import Access
+from skylight.providers.aws.onboarding import permission_policies
 from skylight.providers.aws.pages import SKIPPABLE_PROTOCOLS
-from skylight.providers.aws.permissions import permission_policy
+from skylight.providers.aws.permissions import READ_PROBES, iam_action
 from skylight.providers.aws.resources import (
     ContractError,
     Location,
@@ -50,10 +51,6 @@ TYPES = [
 ]
 
 LOCATION = Location(account_id="111111111111", region="eu-west-1")
-
-# IAM action prefixes where they differ from boto3's client names, and actions named unlike operations.
-IAM_PREFIXES = {"elbv2": "elasticloadbalancing"}
-IAM_ACTIONS = {"s3:ListBuckets": "s3:ListAllMyBuckets"}
 
 
 def canned(type_name: str) -> dict[str, Any]:
@@ -197,13 +194,14 @@ def _actions_of(policy: dict[str, Any]) -> list[str]:
     return [action for statement in policy["Statement"] for action in statement["Action"]]
 
 
-def test_every_call_a_module_makes_is_allowed_by_the_read_only_policy() -> None:
+@cache
+def _actions_called() -> dict[str, frozenset[str]]:
+    """The IAM actions of every call each module makes, listing one of everything (detail calls too)."""
     called: dict[str, set[str]] = {}
 
     def record(type_name: str, service: str) -> Any:
         def hook(model: Any, **_: Any) -> None:
-            action = f"{IAM_PREFIXES.get(service, service)}:{model.name}"
-            called.setdefault(type_name, set()).add(IAM_ACTIONS.get(action, action))
+            called.setdefault(type_name, set()).add(iam_action(service, model.name))
 
         return hook
 
@@ -215,10 +213,15 @@ def test_every_call_a_module_makes_is_allowed_by_the_read_only_policy() -> None:
             client.meta.events.register("before-call", record(resource_module.type.name, service))
             assert list(resource_module.fetch(client)), resource_module.type.name
     builders.client.cache_clear()
+    return {name: frozenset(actions) for name, actions in called.items()}
+
+
+def test_every_call_a_module_makes_is_allowed_by_the_read_only_policy() -> None:
+    called = _actions_called()
 
     assert set(called) == set(TYPES)
     every_action = sorted(set().union(*called.values()))
-    granted = _actions_of(permission_policy(Access.READ_ONLY))
+    granted = _actions_of(permission_policies()["read_only"]["policy"])
     assert [action for action in every_action if not _allowed(action, granted)] == []
     # The customer roles of the tests may make them too.
     assert [action for action in every_action if not _allowed(action, _actions_of(INVENTORY_READ))] == []
@@ -233,3 +236,15 @@ def test_every_call_a_module_makes_is_allowed_by_the_read_only_policy() -> None:
             "elasticloadbalancing:DescribeTags",
         ],
     }
+
+
+def test_every_action_a_crawl_needs_has_a_probe_and_nothing_else_is_probed_or_granted() -> None:
+    called = set().union(*_actions_called().values())
+    # The crawler reads the tags of the types whose listings carry none, and the plan the regions.
+    crawl_actions = called | {"tag:GetResources", "ec2:DescribeRegions"}
+    probed = {probe.action for probe in READ_PROBES}
+
+    assert sorted(crawl_actions - probed) == []  # connect reports what crawls will miss...
+    assert sorted(probed - crawl_actions) == []  # ...and probes nothing crawls never need
+    read_policy = permission_policies()["read_only"]["policy"]
+    assert sorted(set(_actions_of(read_policy)) - probed) == ["iam:GetRole"]  # the trust policy review

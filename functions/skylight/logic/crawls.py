@@ -324,6 +324,7 @@ class _RegionRun:
             progress.api_calls += outcome.api_calls
             progress.throttles += outcome.throttles
             progress.errors += outcome.error is not None
+            progress.gaps += bool(outcome.gaps)
             now = self._services.clock()
             snapshot = None
             if now - self._last_saved >= PROGRESS_EVERY and self._started.done():
@@ -386,6 +387,7 @@ class _RegionCommit:
             pages=listing.pages,
             throttles=listing.throttles,
             error=listing.error,
+            gaps=listing.gaps,
         )
         known = self._known.get(listing.type)
         if listing.unchanged_pages:
@@ -454,7 +456,7 @@ class _RegionCommit:
 
 
 def _region_status(progress: RegionProgress) -> str:
-    if progress.errors == 0:
+    if progress.errors == 0 and progress.gaps == 0:
         return CrawlStatus.SUCCEEDED.value
     if progress.errors >= len(progress.outcomes):
         return CrawlStatus.FAILED.value
@@ -567,9 +569,12 @@ def _total(crawl: Crawl, summary: InventorySummary, now: datetime) -> None:
                     count=outcome.count,
                     by_region=outcome.by_region,
                     last_success_at=now,
+                    gaps=outcome.gaps,
                     throttles=outcome.throttles,
                 )
                 counts[resource_type] = counts.get(resource_type, 0) + outcome.count
+                # Listed and stored, but without what the refused or failed calls would have added.
+                crawl.errors.extend(outcome.gaps)
             else:
                 # Previous items are kept: say how old they are instead of wiping them.
                 summary.segments[key] = previous.model_copy(

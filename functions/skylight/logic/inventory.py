@@ -133,9 +133,14 @@ def _health(
         for key, segment in sorted(segments.items())
         if segment.stale
     ]
-    errors = [segment.error for _, segment in sorted(segments.items()) if segment.stale and segment.error]
+    failed = [segment.error for _, segment in sorted(segments.items()) if segment.stale and segment.error]
+    # What is stored without some detail: the calls that were refused or failed when it was listed.
+    without_details = [gap for _, segment in sorted(segments.items()) for gap in segment.gaps]
+    errors = failed + without_details
+    denied = [error for error in errors if _is_permission_error(error.code)]
     gaps = sorted(
-        {f"{error.service}:{error.code}" for error in errors if _is_permission_error(error.code)}
+        {f"{error.service}:{error.code}" for error in denied}
+        | {f"missing:{error.action}" for error in denied if error.action}
         | {f"missing:{action}" for action in account.permissions.missing_actions}
     )
     notes = attention(services, account)

@@ -283,6 +283,9 @@ class ListingErrorOut(BaseModel):
     code: str
     message: str
     at: datetime
+    action: str | None = Field(
+        default=None, description="The IAM action that was refused or failed, e.g. tag:GetResources"
+    )
 
 
 class ThrottlesOut(BaseModel):
@@ -302,7 +305,10 @@ class HealthOut(BaseModel):
     last_validation_result: str | None
     last_successful_crawl_at: datetime | None
     last_crawl: CrawlBriefOut | None
-    errors: list[ListingErrorOut] = Field(description="per (region, service): the provider's code and time")
+    errors: list[ListingErrorOut] = Field(
+        description="per (region, service): the provider's code and time, of listings that failed and of "
+        "calls whose detail the stored items lack"
+    )
     stale: list[StaleSegmentOut] = Field(description="(region, type) pairs with items from an older crawl")
     permission_gaps: list[str]
     throttles: ThrottlesOut
@@ -328,6 +334,9 @@ class RegionProgressOut(BaseModel):
     api_calls: int
     throttles: int
     errors: int
+    gaps: int = Field(
+        description="Types listed and stored without some detail (a call was refused or failed)"
+    )
     writes: WritesOut
     started_at: datetime | None
     finished_at: datetime | None

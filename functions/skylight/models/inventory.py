@@ -45,7 +45,8 @@ GLOBAL_SEGMENT = "global"
 
 
 class ListingError(BaseModel):
-    """Why one (region, type) listing failed: the provider's own code and message."""
+    """Why one (region, type) listing failed, or which of its detail calls did: the provider's own
+    code and message, and the action that was refused or failed when it is known."""
 
     region: str
     service: str
@@ -53,6 +54,7 @@ class ListingError(BaseModel):
     code: str
     message: str
     at: datetime
+    action: str | None = Field(default=None, description="The IAM action of the call, e.g. tag:GetResources")
 
 
 class TypeListing(BaseModel):
@@ -67,9 +69,15 @@ class TypeListing(BaseModel):
     pages: int = Field(0, description="The longest chain of calls that had to run one after another")
     throttles: int = 0
     error: ListingError | None = None
+    gaps: list[ListingError] = Field(
+        default_factory=list,
+        description="Detail or tagging calls that were refused or failed: what the listing returned is "
+        "kept, without what those calls would have added (attributes, tags)",
+    )
     pages_fingerprint: str | None = Field(
         default=None,
-        description="Of the answers' pages as received, for types that can skip unchanged pages",
+        description="Of the answers' pages as received, for types that can skip unchanged pages; never "
+        "for a listing with gaps (its pages do not vouch for what is stored)",
     )
     unchanged_pages: bool = Field(
         default=False,
@@ -104,6 +112,7 @@ class TypeOutcome(BaseModel):
     pages: int = 0
     throttles: int = 0
     error: ListingError | None = None
+    gaps: list[ListingError] = Field(default_factory=list, description="Stored without some detail")
 
 
 class RegionProgress(BaseModel):
@@ -117,6 +126,7 @@ class RegionProgress(BaseModel):
     api_calls: int = 0
     throttles: int = 0
     errors: int = 0
+    gaps: int = Field(default=0, description="Types listed without some detail (a call refused or failed)")
     writes: WriteStats = Field(default_factory=WriteStats)
     started_at: datetime | None = None
     finished_at: datetime | None = None
@@ -152,6 +162,9 @@ class Segment(BaseModel):
     last_success_at: datetime | None = None
     stale: bool = False
     error: ListingError | None = None
+    gaps: list[ListingError] = Field(
+        default_factory=list, description="What the stored items lack: the calls that were refused or failed"
+    )
     throttles: int = 0
 
 

@@ -31,10 +31,12 @@ from skylight.providers.aws.gateway import (
     AwsGateway,
     TemporaryCredentials,
 )
+from skylight.providers.aws.permissions import iam_action, iam_prefix
 from skylight.providers.aws.resources import (
     Location,
     ResourceModule,
     Scope,
+    detail_gaps,
     records,
     resource_modules,
     tags_of,
@@ -77,7 +79,7 @@ class CrawlStopped(Exception):
 # Tags of the types whose listings carry none come from the Resource Groups Tagging API.
 TAGGING = "resourcegroupstaggingapi"
 TAGGING_PAGE = 100  # GetResources' most
-TAGGING_SERVICE = "tag"  # how its errors are named: its IAM prefix, as in permission gaps
+TAGGING_SERVICE = iam_prefix(TAGGING)  # how its errors are named: its IAM prefix, as in permission gaps
 
 
 class TokenBucket:
@@ -214,9 +216,9 @@ def _error_code(parsed: Any) -> str | None:
 
 
 class TagsUnavailable(Exception):
-    """The tagging API refused or failed: the listing is incomplete, and says the tagging API did it."""
+    """The tagging API refused or failed: the resources it would have tagged are kept without tags."""
 
-    def __init__(self, error: Exception) -> None:
+    def __init__(self, error: ClientError | BotoCoreError) -> None:
         super().__init__(str(error))
         self.error = error
 
@@ -225,7 +227,8 @@ class _Tags:
     """Tags of one crawl's resources whose listings carry none, by ARN and region.
 
     One paginated GetResources per region for all those types at once, instead of one call per
-    function, table or bucket; asked for by the first listing that needs a region, shared after.
+    function, table or bucket; asked for by the first listing that needs a region, shared after
+    (a refusal or failure too: it is not asked again for each type).
     """
 
     def __init__(self, client_for: Callable[[str], Any], type_filters: list[str]) -> None:
@@ -233,9 +236,10 @@ class _Tags:
         self._type_filters = type_filters
         self._lock = threading.Lock()
         self._region_locks: dict[str, threading.Lock] = {}
-        self._by_region: dict[str, dict[str, dict[str, str]]] = {}
+        self._by_region: dict[str, dict[str, dict[str, str]] | ClientError | BotoCoreError] = {}
 
     def of(self, region: str) -> dict[str, dict[str, str]]:
+        """The region's tags by ARN; raises TagsUnavailable when the tagging API refused or failed."""
         with self._lock:
             region_lock = self._region_locks.setdefault(region, threading.Lock())
         with region_lock:
@@ -248,11 +252,15 @@ class _Tags:
                     ResourceTypeFilters=self._type_filters,
                 )
                 try:
-                    tags = {item["ResourceARN"]: tags_of(item.get("Tags")) for item in mappings}
+                    self._by_region[region] = {
+                        item["ResourceARN"]: tags_of(item.get("Tags")) for item in mappings
+                    }
                 except (ClientError, BotoCoreError) as failure:
-                    raise TagsUnavailable(failure) from failure
-                self._by_region[region] = tags
-            return self._by_region[region]
+                    self._by_region[region] = failure
+            known = self._by_region[region]
+        if isinstance(known, ClientError | BotoCoreError):
+            raise TagsUnavailable(known)
+        return known
 
     def covering(self, region: str, type_filter: str) -> bytes:
         """The tags `region` has for the resources of `type_filter`, as bytes that change with them."""
@@ -260,12 +268,23 @@ class _Tags:
         of_type = sorted((arn, sorted(tags[arn].items())) for arn in tags if _of_type(arn, type_filter))
         return json.dumps(of_type).encode()
 
-    def apply(self, resources: list[Resource]) -> list[Resource]:
-        by_region = {region: self.of(region) for region in {resource.region for resource in resources}}
-        return [
+    def apply(self, resources: list[Resource]) -> tuple[list[Resource], list[TagsUnavailable]]:
+        """`resources` with their tags; those of a region whose tags are unavailable keep none, and
+        why is returned with them."""
+        by_region: dict[str, dict[str, dict[str, str]]] = {}
+        unavailable: list[TagsUnavailable] = []
+        for region in sorted({resource.region for resource in resources}):
+            try:
+                by_region[region] = self.of(region)
+            except TagsUnavailable as failure:
+                unavailable.append(failure)
+        tagged = [
             resource.model_copy(update={"tags": by_region[resource.region].get(resource.id, {})})
+            if resource.region in by_region
+            else resource
             for resource in resources
         ]
+        return tagged, unavailable
 
 
 def _of_type(arn: str, type_filter: str) -> bool:
@@ -453,13 +472,18 @@ class RegionCrawler:
         covered = (
             partial(tags.covering, location.region, tags_from) if recorder and tags and tags_from else None
         )
+        # Refused or failed calls whose items are kept without what they would have added.
+        missing: list[tuple[str, ClientError | BotoCoreError]] = []
         try:
-            raws = _fetched(module, client, recorder, covered)
+            with detail_gaps() as details:
+                raws = _fetched(module, client, recorder, covered)
+            missing += [(module.type.service, failure) for failure in details.failures]
             unchanged = recorder is not None and recorder.unchanged
             if not unchanged:  # else nothing was parsed, and the stored items stand
                 resources = [module.transform(raw, location) for raw in raws]
             if module.type.tags_from and tags is not None and resources is not None:
-                resources = tags.apply(resources)
+                resources, unavailable = tags.apply(resources)
+                missing += [(TAGGING, failure.error) for failure in unavailable]
         except CrawlStopped:
             resources, unchanged = None, False
             error = ListingError(
@@ -470,18 +494,16 @@ class RegionCrawler:
                 message=DISCONNECTED_MESSAGE,
                 at=self._clock(),
             )
-        except (ClientError, BotoCoreError, KeyError, TypeError, ValueError, TagsUnavailable) as failure:
-            # A tagging failure is the tagging API's (IAM prefix `tag`), not the listed service's.
-            service = TAGGING_SERVICE if isinstance(failure, TagsUnavailable) else module.type.service
-            code, message = _describe(failure.error if isinstance(failure, TagsUnavailable) else failure)
-            error = ListingError(
-                region=region,
-                service=service,
-                type=module.type.name,
-                code=code,
-                message=message,
-                at=self._clock(),
-            )
+        except (ClientError, BotoCoreError, KeyError, TypeError, ValueError) as failure:
+            error = self._error(region, module, module.type.service, failure)
+        # Pages vouch for what is stored only when it is all there: items stored without some
+        # detail are parsed again next time, and rewritten once the detail is back.
+        vouched = recorder is not None and error is None and not missing
+        gaps = (
+            []
+            if error
+            else _unique([self._error(region, module, name, failure) for name, failure in missing])
+        )
         return TypeListing(
             type=module.type.name,
             service=module.type.service,
@@ -490,13 +512,43 @@ class RegionCrawler:
             pages=meter.pages,
             throttles=meter.throttles,
             error=error,
-            pages_fingerprint=recorder.fingerprint if recorder is not None and error is None else None,
+            gaps=gaps,
+            pages_fingerprint=recorder.fingerprint if recorder is not None and vouched else None,
             unchanged_pages=unchanged,
+        )
+
+    def _error(
+        self, region: str, module: ResourceModule, client_name: str, failure: Exception
+    ) -> ListingError:
+        """A failed call of a listing, named after the service whose call it was (the tagging API's
+        by its IAM prefix `tag`) and, when known, the IAM action it needed."""
+        code, message = _describe(failure)
+        action = iam_action(client_name, failure.operation_name) if isinstance(failure, ClientError) else None
+        return ListingError(
+            region=region,
+            service=TAGGING_SERVICE if client_name == TAGGING else client_name,
+            type=module.type.name,
+            code=code,
+            message=message,
+            at=self._clock(),
+            action=action,
         )
 
 
 def _recorded_pages(known: RecordedListing | None) -> str | None:
     return known.pages if known is not None else None
+
+
+def _unique(errors: list[ListingError]) -> list[ListingError]:
+    """One of each (service, action, code): a refused detail call is refused for every batch."""
+    seen: set[tuple[str, str | None, str]] = set()
+    unique = []
+    for error in errors:
+        key = (error.service, error.action, error.code)
+        if key not in seen:
+            seen.add(key)
+            unique.append(error)
+    return unique
 
 
 def _fetched(
@@ -514,7 +566,11 @@ def _fetched(
     with pages.recording(recorder):
         raws = list(module.fetch(client))
     if covered is not None and recorder.holds_items:  # an empty listing has nothing to tag
-        recorder.covers(covered())
+        try:
+            recorder.covers(covered())
+        except TagsUnavailable:
+            # Parsed in full below (the failure is reported where the tags are applied).
+            recorder.cannot_cover()
     if not recorder.skipping or recorder.unchanged:
         return raws
     with pages.replayed(recorder):

@@ -110,9 +110,16 @@ class AwsGateway(Protocol):
     ) -> TemporaryCredentials: ...
 
     def customer_account(
-        self, credentials: TemporaryCredentials, partition: str, services: Iterable[str]
+        self,
+        credentials: TemporaryCredentials,
+        partition: str,
+        services: Iterable[str],
+        account_id: str | None = None,
     ) -> CustomerAccount:
-        """Ready-made clients for `services`, so that the calls that follow can all start at once."""
+        """Ready-made clients for `services`, so that the calls that follow can all start at once.
+
+        `account_id`, when known beforehand (a role's), lets probes name the account's own resources
+        before its identity is read; otherwise the account's identity call tells it."""
         ...
 
     def regional_clients(
@@ -203,7 +210,11 @@ class Boto3AwsGateway:
         )
 
     def customer_account(
-        self, credentials: TemporaryCredentials, partition: str, services: Iterable[str]
+        self,
+        credentials: TemporaryCredentials,
+        partition: str,
+        services: Iterable[str],
+        account_id: str | None = None,
     ) -> CustomerAccount:
         # Created all here, one after another, before any call goes out.
         with creating_clients():
@@ -221,7 +232,7 @@ class Boto3AwsGateway:
                 )
                 for service in sorted(set(services))
             }
-        return Boto3CustomerAccount(clients)
+        return Boto3CustomerAccount(clients, partition, account_id)
 
     def regional_clients(
         self,
@@ -312,15 +323,22 @@ class Boto3AwsGateway:
 class Boto3CustomerAccount:
     """One customer account through boto3 clients that hold the temporary credentials (in memory only)."""
 
-    def __init__(self, clients: dict[str, Any]) -> None:
+    def __init__(
+        self, clients: dict[str, Any], partition: str = "aws", account_id: str | None = None
+    ) -> None:
         self._clients = clients
+        self._partition = partition
+        self._account_id = account_id
 
     def caller_identity(self) -> CallerIdentity:
         response = _call(self._clients["sts"].get_caller_identity)
+        self._account_id = self._account_id or str(response["Account"])
         return CallerIdentity(account=response["Account"], arn=response["Arn"])
 
     def probe(self, probe: Probe) -> None:
-        _call(getattr(self._clients[probe.client], probe.operation), **probe.arguments)
+        client = self._clients[probe.client]
+        arguments = probe.arguments_in(self._partition, client.meta.region_name, self._account_id)
+        _call(getattr(client, probe.operation), **arguments)
 
     def role_trust_policy(self, role_name: str) -> Any:
         """The role's trust policy, read with the role's own credentials (needs iam:GetRole)."""

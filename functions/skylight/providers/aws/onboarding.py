@@ -8,7 +8,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from skylight.models.domain import Access
-from skylight.providers.aws.permissions import WRITE_STATEMENT_SID, permission_policy
+from skylight.providers.aws.permissions import (
+    permission_policy,
+    plain_arns,
+    write_statements,
+)
 
 DEFAULT_ROLE_NAME = "SkylightAccess"
 
@@ -30,10 +34,13 @@ def trust_policy(platform_principal_arn: str, external_ids: list[str]) -> dict[s
     }
 
 
-def permission_policies() -> dict[str, Any]:
+def permission_policies(partition: str = "aws") -> dict[str, Any]:
+    """The policies to attach by hand: the role is expected under its default name (the templates
+    name their own role)."""
+    own_role = f"arn:{partition}:iam::*:role/{DEFAULT_ROLE_NAME}"
     return {
         level.value: {
-            "policy": permission_policy(level),
+            "policy": permission_policy(level, own_role, plain_arns(partition)),
             "why": _WHY[level],
         }
         for level in Access
@@ -45,8 +52,10 @@ _WHY = {
         "Lists and describes resources so the inventory can fill in; reads no data, logs or secrets."
     ),
     Access.READ_WRITE: (
-        "Everything read_only allows, plus starting, stopping and scaling resources when you ask for it; "
-        "never deletes resources or changes permissions."
+        "Everything read_only allows, plus, when you ask for it, starting, stopping and rebooting EC2 "
+        "instances and RDS databases, and scaling Auto Scaling groups (desired capacity), ECS services "
+        "(desired count) and Lambda functions (reserved concurrency); never deletes resources, changes "
+        "what code runs or as whom, changes permissions, or writes tags."
     ),
 }
 
@@ -90,7 +99,7 @@ def cloudformation_template(platform_principal_arn: str, external_id: str) -> di
                     "Policies": [
                         {
                             "PolicyName": "SkylightRead",
-                            "PolicyDocument": permission_policy(Access.READ_ONLY, _OWN_ROLE_ARN),
+                            "PolicyDocument": permission_policy(Access.READ_ONLY, _OWN_ROLE_ARN, _stack_arn),
                         },
                         {
                             "Fn::If": [
@@ -99,7 +108,7 @@ def cloudformation_template(platform_principal_arn: str, external_id: str) -> di
                                     "PolicyName": "SkylightOperate",
                                     "PolicyDocument": {
                                         "Version": "2012-10-17",
-                                        "Statement": [_write_statement()],
+                                        "Statement": write_statements(_stack_arn),
                                     },
                                 },
                                 {"Ref": "AWS::NoValue"},
@@ -117,9 +126,9 @@ def cloudformation_template(platform_principal_arn: str, external_id: str) -> di
 _OWN_ROLE_ARN = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${RoleName}"}
 
 
-def _write_statement() -> dict[str, Any]:
-    statements = permission_policy(Access.READ_WRITE)["Statement"]
-    return next(s for s in statements if s["Sid"] == WRITE_STATEMENT_SID)
+def _stack_arn(service: str, resource: str) -> Any:
+    """Resources of the account and partition the stack creates the role in."""
+    return {"Fn::Sub": f"arn:${{AWS::Partition}}:{service}:*:${{AWS::AccountId}}:{resource}"}
 
 
 def _with_refs(policy: dict[str, Any]) -> dict[str, Any]:
@@ -132,14 +141,18 @@ def _with_refs(policy: dict[str, Any]) -> dict[str, Any]:
 
 def terraform_snippet(platform_principal_arn: str, external_id: str, access: Access) -> str:
     """HCL that creates the same role with Terraform's AWS provider."""
-    # Terraform interpolates the role's own ARN into the heredoc.
-    policy = json.dumps(permission_policy(access, "${aws_iam_role.skylight.arn}"), indent=2)
+    # Terraform interpolates the role's own ARN, and the account it runs in, into the heredoc.
+    partition = platform_principal_arn.split(":")[1]
+    account = plain_arns(partition, "${data.aws_caller_identity.current.account_id}")
+    policy = json.dumps(permission_policy(access, "${aws_iam_role.skylight.arn}", account), indent=2)
     return f"""\
 variable "skylight_external_id" {{
   type      = string
   sensitive = true
   default   = "{external_id}"
 }}
+
+data "aws_caller_identity" "current" {{}}
 
 resource "aws_iam_role" "skylight" {{
   name                 = "{DEFAULT_ROLE_NAME}"
@@ -214,7 +227,7 @@ def onboarding_kit(
         "platform_principal_arn": platform_principal_arn,
         "partition": partition,
         "trust_policy": trust_policy(platform_principal_arn, external_ids),
-        "permission_policies": permission_policies(),
+        "permission_policies": permission_policies(partition),
         "templates": {
             "cloudformation": {
                 "template": cloudformation_template(platform_principal_arn, external_id),
@@ -231,7 +244,8 @@ def onboarding_kit(
         },
         "steps": [
             "Create the role with the CloudFormation template or the Terraform snippet (or by hand with "
-            "trust_policy and one of permission_policies).",
+            f"trust_policy and one of permission_policies, naming the role {DEFAULT_ROLE_NAME} or putting "
+            "its ARN in the iam:GetRole statement).",
             "Copy the role's ARN (the RoleArn output).",
             "Connect it: POST /v1/accounts with credentials {type: role, role_arn}.",
         ],

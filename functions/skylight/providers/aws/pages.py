@@ -129,6 +129,7 @@ class PageRecorder:
         self._digest = hashlib.blake2b(code_version().encode(), digest_size=16)
         self.kept: list[tuple[str, dict[str, Any]]] = []
         self.holds_items = False  # whether any page may list something
+        self._covered = True
 
     @property
     def skipping(self) -> bool:
@@ -152,13 +153,18 @@ class PageRecorder:
         when those come from the tagging API): a change there is a change of the listing."""
         self._digest.update(b"\0covers\0" + material)
 
+    def cannot_cover(self) -> None:
+        """What else the resources are made of could not be read (the tagging API refused or
+        failed): the pages alone vouch for nothing, and the listing is never reported unchanged."""
+        self._covered = False
+
     @property
     def fingerprint(self) -> str:
         return self._digest.hexdigest()
 
     @property
     def unchanged(self) -> bool:
-        return self.skipping and self.fingerprint == self._recorded
+        return self.skipping and self._covered and self.fingerprint == self._recorded
 
 
 class _Replay:

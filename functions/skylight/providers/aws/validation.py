@@ -134,7 +134,7 @@ def _round_two(
     gateway: AwsGateway, credentials: TemporaryCredentials, role: RoleArn, probes: tuple[Probe, ...]
 ) -> tuple[Timed[CallerIdentity], Timed[Any], list[tuple[PermissionCheck, int]]]:
     customer = gateway.customer_account(
-        credentials, role.partition, ["sts", "iam", *(p.client for p in probes)]
+        credentials, role.partition, ["sts", "iam", *(p.client for p in probes)], role.account_id
     )
     with ThreadPoolExecutor(max_workers=len(probes) + 2) as pool:
         identity_f = pool.submit(timed, customer.caller_identity)

@@ -11,9 +11,12 @@ and exposes three names:
     yields the raw records of every resource, following every page with the largest page size the
     API allows, and making detail calls (one per table, cluster, ...) several at once with
     `described`. It is dumb on purpose: no retries, no error handling, no budget (the crawler owns
-    those); it raises whatever the client raises.
+    those); it raises whatever the client raises, except from a detail call made through
+    `described` or `or_as_listed` while the crawler collects `detail_gaps`: a listed item whose
+    detail call is refused or fails is yielded as listed (`listed_only`), never dropped.
 ``transform(raw, location) -> Resource``
-    pure: turns one raw record into the compact `Resource` that is stored.
+    pure: turns one raw record into the compact `Resource` that is stored (a `listed_only` one
+    without the detail's attributes).
 
 The crawler, never a module, fans out over accounts and regions (see `skylight.logic.crawls`).
 """
@@ -26,13 +29,17 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
+from threading import Lock
 from types import ModuleType
 from typing import Any, TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from skylight.models.inventory import Resource
 
@@ -192,13 +199,24 @@ def unless_deleted(client: Any, describe: Callable[..., T], **arguments: Any) ->
         return None
 
 
-def described(items: Iterable[T], describe: Callable[[T], R | None]) -> Iterator[R]:
+def described(
+    items: Iterable[T],
+    describe: Callable[[T], R | None],
+    as_listed: Callable[[T], R] | None = None,
+) -> Iterator[R]:
     """`describe(item)` for every listed item, up to `DETAIL_CONCURRENCY` at once, in the listing's
-    order; items deleted in between (None) are skipped.
+    order; items deleted in between (None) are skipped. With `as_listed`, `describe` is a detail
+    call (see `or_as_listed`): an item whose call is refused or fails is `as_listed(item)`.
 
     Each call runs in a copy of the listing's context, so the crawler accounts for it (budget,
-    calls, throttles) exactly as for the listing's own calls.
+    calls, throttles, gaps) exactly as for the listing's own calls.
     """
+    if as_listed is not None:
+        detail, listed = describe, as_listed
+
+        def describe(item: T) -> R | None:
+            return or_as_listed(lambda: detail(item), lambda: listed(item))
+
     with ThreadPoolExecutor(max_workers=DETAIL_CONCURRENCY, thread_name_prefix="describe") as pool:
         # `map` takes every item before it returns, so each context is copied in the listing's thread.
         calls = pool.map(_run_in, ((contextvars.copy_context(), describe, item) for item in items))
@@ -210,3 +228,59 @@ def described(items: Iterable[T], describe: Callable[[T], R | None]) -> Iterator
 def _run_in(call: tuple[contextvars.Context, Callable[[T], R | None], T]) -> R | None:
     context, describe, item = call
     return context.run(describe, item)
+
+
+# Marks a record that holds only what its listing said about an item: its detail call was refused or
+# failed, and `transform` stores the item without the detail's attributes.
+LISTED_ONLY = "skylight:listed_only"
+
+
+def listed_only(**listed: Any) -> dict[str, Any]:
+    """The record of an item as its listing gave it, for when its detail call was refused or failed."""
+    return {**listed, LISTED_ONLY: True}
+
+
+def is_listed_only(raw: dict[str, Any]) -> bool:
+    return bool(raw.get(LISTED_ONLY))
+
+
+class DetailGaps:
+    """The detail calls of one listing that were refused or failed (from its helper threads too)."""
+
+    def __init__(self) -> None:
+        self._lock = Lock()
+        self.failures: list[ClientError | BotoCoreError] = []
+
+    def add(self, failure: ClientError | BotoCoreError) -> None:
+        with self._lock:
+            self.failures.append(failure)
+
+
+# A context variable, not a thread-local: `described` runs detail calls in copies of the listing's context.
+_DETAIL_GAPS: contextvars.ContextVar[DetailGaps | None] = contextvars.ContextVar(
+    "skylight_detail_gaps", default=None
+)
+
+
+@contextmanager
+def detail_gaps() -> Iterator[DetailGaps]:
+    """Within: a detail call that is refused or fails gives its item as listed, and is collected."""
+    gaps = DetailGaps()
+    token = _DETAIL_GAPS.set(gaps)
+    try:
+        yield gaps
+    finally:
+        _DETAIL_GAPS.reset(token)
+
+
+def or_as_listed(detail: Callable[[], R], as_listed: Callable[[], R]) -> R:
+    """A detail call's answer; while the crawler collects `detail_gaps`, what the listing said
+    (`as_listed()`) when the call is refused or fails, the failure noted. Elsewhere it raises."""
+    gaps = _DETAIL_GAPS.get()
+    if gaps is None:
+        return detail()
+    try:
+        return detail()
+    except (ClientError, BotoCoreError) as failure:
+        gaps.add(failure)
+        return as_listed()

@@ -10,7 +10,9 @@ from skylight.providers.aws.resources import (
     Location,
     ResourceType,
     described,
+    is_listed_only,
     iso,
+    listed_only,
     records,
     unless_deleted,
 )
@@ -21,30 +23,37 @@ RESOURCE = ResourceType(name="aws.dynamodb.table", service="dynamodb", tags_from
 def fetch(client: Any) -> Iterator[dict[str, Any]]:
     # Tags come from the tagging API (RESOURCE.tags_from), not from a call per table.
     def describe(name: str) -> dict[str, Any] | None:
-        return unless_deleted(client, client.describe_table, TableName=name)
+        answer = unless_deleted(client, client.describe_table, TableName=name)
+        return answer["Table"] if answer is not None else None
 
-    for table in described(records(client, "list_tables", "TableNames", 100), describe):
-        yield table["Table"]
+    names = records(client, "list_tables", "TableNames", 100)
+    yield from described(names, describe, as_listed=lambda name: listed_only(TableName=name))
 
 
 def transform(raw: dict[str, Any], location: Location) -> Resource:
-    throughput = raw.get("ProvisionedThroughput") or {}
+    name = raw["TableName"]
     return Resource(
-        id=raw["TableArn"],
+        # DescribeTable's ARN is this one: a table listed only is the same item as when described.
+        id=raw.get("TableArn") or location.arn("dynamodb", f"table/{name}"),
         type=RESOURCE.name,
         region=location.region,
-        name=raw["TableName"],
-        attributes={
-            "status": raw.get("TableStatus"),
-            # Tables that never had a billing mode set are provisioned.
-            "billing_mode": (raw.get("BillingModeSummary") or {}).get("BillingMode", "PROVISIONED"),
-            "table_class": (raw.get("TableClassSummary") or {}).get("TableClass", "STANDARD"),
-            "item_count": raw.get("ItemCount"),
-            "size_bytes": raw.get("TableSizeBytes"),
-            "read_capacity": throughput.get("ReadCapacityUnits"),
-            "write_capacity": throughput.get("WriteCapacityUnits"),
-            "encrypted_with_kms": (raw.get("SSEDescription") or {}).get("Status") == "ENABLED",
-            "deletion_protection": raw.get("DeletionProtectionEnabled", False),
-            "created_at": iso(raw.get("CreationDateTime")),
-        },
+        name=name,
+        attributes={} if is_listed_only(raw) else _attributes(raw),
     )
+
+
+def _attributes(raw: dict[str, Any]) -> dict[str, Any]:
+    throughput = raw.get("ProvisionedThroughput") or {}
+    return {
+        "status": raw.get("TableStatus"),
+        # Tables that never had a billing mode set are provisioned.
+        "billing_mode": (raw.get("BillingModeSummary") or {}).get("BillingMode", "PROVISIONED"),
+        "table_class": (raw.get("TableClassSummary") or {}).get("TableClass", "STANDARD"),
+        "item_count": raw.get("ItemCount"),
+        "size_bytes": raw.get("TableSizeBytes"),
+        "read_capacity": throughput.get("ReadCapacityUnits"),
+        "write_capacity": throughput.get("WriteCapacityUnits"),
+        "encrypted_with_kms": (raw.get("SSEDescription") or {}).get("Status") == "ENABLED",
+        "deletion_protection": raw.get("DeletionProtectionEnabled", False),
+        "created_at": iso(raw.get("CreationDateTime")),
+    }

@@ -3,24 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from skylight.models.inventory import Resource
-from skylight.providers.aws.resources import Location, ResourceType, batches, described, iso, records, tags_of
+from skylight.providers.aws.resources import (
+    Location,
+    ResourceType,
+    batches,
+    described,
+    is_listed_only,
+    iso,
+    listed_only,
+    or_as_listed,
+    records,
+    tags_of,
+)
 
 RESOURCE = ResourceType(name="aws.ecs.service", service="ecs")
 
 
 def fetch(client: Any) -> Iterator[dict[str, Any]]:
+    def describe(cluster: str, arns: list[str]) -> list[dict[str, Any]]:
+        # Tags come with the description at no extra call.
+        answer = client.describe_services(cluster=cluster, services=arns, include=["TAGS"])
+        return list(answer.get("services", []))
+
+    def as_listed(cluster: str, arns: list[str]) -> list[dict[str, Any]]:
+        return [listed_only(serviceArn=arn, clusterArn=cluster) for arn in arns]
+
     def services_of(cluster: str) -> list[dict[str, Any]]:
         services = records(client, "list_services", "serviceArns", 100, cluster=cluster)
         return [
             service
             for arns in batches(services, 10)
-            # Tags come with the description at no extra call.
-            for service in client.describe_services(cluster=cluster, services=arns, include=["TAGS"]).get(
-                "services", []
-            )
+            for service in or_as_listed(partial(describe, cluster, arns), partial(as_listed, cluster, arns))
         ]
 
     for services in described(records(client, "list_clusters", "clusterArns", 100), services_of):
@@ -28,21 +45,27 @@ def fetch(client: Any) -> Iterator[dict[str, Any]]:
 
 
 def transform(raw: dict[str, Any], location: Location) -> Resource:
+    arn = raw["serviceArn"]
     return Resource(
-        id=raw["serviceArn"],
+        id=arn,
         type=RESOURCE.name,
         region=location.region,
-        name=raw["serviceName"],
-        attributes={
-            "cluster_arn": raw.get("clusterArn"),
-            "status": raw.get("status"),
-            "desired_count": raw.get("desiredCount"),
-            "running_count": raw.get("runningCount"),
-            "pending_count": raw.get("pendingCount"),
-            "launch_type": raw.get("launchType"),
-            "scheduling_strategy": raw.get("schedulingStrategy"),
-            "task_definition": raw.get("taskDefinition"),
-            "created_at": iso(raw.get("createdAt")),
-        },
+        # A service's ARN ends with its name: service/<cluster>/<name> (or service/<name>).
+        name=raw.get("serviceName") or arn.rsplit("/", 1)[-1],
+        attributes={"cluster_arn": raw.get("clusterArn")} if is_listed_only(raw) else _attributes(raw),
         tags=tags_of(raw.get("tags"), key="key", value="value"),
     )
+
+
+def _attributes(raw: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "cluster_arn": raw.get("clusterArn"),
+        "status": raw.get("status"),
+        "desired_count": raw.get("desiredCount"),
+        "running_count": raw.get("runningCount"),
+        "pending_count": raw.get("pendingCount"),
+        "launch_type": raw.get("launchType"),
+        "scheduling_strategy": raw.get("schedulingStrategy"),
+        "task_definition": raw.get("taskDefinition"),
+        "created_at": iso(raw.get("createdAt")),
+    }

@@ -10,7 +10,9 @@ from skylight.providers.aws.resources import (
     Location,
     ResourceType,
     described,
+    is_listed_only,
     iso,
+    listed_only,
     records,
     unless_deleted,
 )
@@ -20,25 +22,33 @@ RESOURCE = ResourceType(name="aws.eks.cluster", service="eks")
 
 def fetch(client: Any) -> Iterator[dict[str, Any]]:
     def describe(name: str) -> dict[str, Any] | None:
-        return unless_deleted(client, client.describe_cluster, name=name)
+        answer = unless_deleted(client, client.describe_cluster, name=name)
+        return answer["cluster"] if answer is not None else None
 
-    for cluster in described(records(client, "list_clusters", "clusters", 100), describe):
-        yield cluster["cluster"]
+    names = records(client, "list_clusters", "clusters", 100)
+    yield from described(names, describe, as_listed=lambda name: listed_only(name=name))
 
 
 def transform(raw: dict[str, Any], location: Location) -> Resource:
+    name = raw["name"]
     return Resource(
-        id=raw["arn"],
+        # DescribeCluster's ARN is this one: a cluster listed only is the same item as when described.
+        id=raw.get("arn") or location.arn("eks", f"cluster/{name}"),
         type=RESOURCE.name,
         region=location.region,
-        name=raw["name"],
-        attributes={
-            "status": raw.get("status"),
-            "version": raw.get("version"),
-            "platform_version": raw.get("platformVersion"),
-            "vpc_id": (raw.get("resourcesVpcConfig") or {}).get("vpcId"),
-            "public_endpoint": (raw.get("resourcesVpcConfig") or {}).get("endpointPublicAccess"),
-            "created_at": iso(raw.get("createdAt")),
-        },
+        name=name,
+        attributes={} if is_listed_only(raw) else _attributes(raw),
         tags={str(key): str(value) for key, value in (raw.get("tags") or {}).items()},
     )
+
+
+def _attributes(raw: dict[str, Any]) -> dict[str, Any]:
+    vpc = raw.get("resourcesVpcConfig") or {}
+    return {
+        "status": raw.get("status"),
+        "version": raw.get("version"),
+        "platform_version": raw.get("platformVersion"),
+        "vpc_id": vpc.get("vpcId"),
+        "public_endpoint": vpc.get("endpointPublicAccess"),
+        "created_at": iso(raw.get("createdAt")),
+    }

@@ -21,7 +21,8 @@ def fetch(client: Any) -> Iterator[dict[str, Any]]:
         return [{**balancer, "Tags": tags.get(balancer["LoadBalancerArn"], [])} for balancer in balancers]
 
     listed = batches(records(client, "describe_load_balancers", "LoadBalancers", 400), TAGS_BATCH)
-    for tagged in described(listed, with_tags):
+    # Without their tags (DescribeTags refused or failed), the balancers are as listed.
+    for tagged in described(listed, with_tags, as_listed=lambda balancers: balancers):
         yield from tagged
 
 

@@ -11,7 +11,8 @@ from skylight.models.domain import Caller
 from skylight.models.errors import Forbidden, Unauthorized
 
 KNOWN_ROLES = frozenset({"admin", "viewer"})
-_TENANT_ID = re.compile(r"^[A-Za-z0-9._:@-]{1,128}$")
+# The whole claim, ASCII only: `re.match` with `$` would let "acme\n" through as a tenant of its own.
+_TENANT_ID = re.compile(r"[A-Za-z0-9._:@-]{1,128}")
 
 
 def caller_from_claims(claims: dict[str, Any] | None, settings: Settings) -> Caller:
@@ -19,7 +20,7 @@ def caller_from_claims(claims: dict[str, Any] | None, settings: Settings) -> Cal
     if not claims:
         raise Unauthorized("a valid bearer token is required")
     tenant_id = claims.get(settings.tenant_claim)
-    if not isinstance(tenant_id, str) or not _TENANT_ID.match(tenant_id):
+    if not isinstance(tenant_id, str) or not _TENANT_ID.fullmatch(tenant_id):
         raise Unauthorized(f"the token has no usable '{settings.tenant_claim}' claim")
     roles = frozenset(parse_roles_claim(claims.get(settings.roles_claim))) & KNOWN_ROLES
     return Caller(tenant_id=tenant_id, subject=str(claims.get("sub", "")), roles=roles)

@@ -103,7 +103,7 @@ CrawlInterval = Annotated[
 
 
 #: The README's connect request; the contract run creates this role, so the example really connects.
-CONNECT_EXAMPLE = {
+CONNECT_EXAMPLE: dict[str, Any] = {
     "provider": "aws",
     "name": "Production",
     "access": "read_only",
@@ -114,7 +114,7 @@ CONNECT_EXAMPLE = {
 class ConnectAccountRequest(_Strict):
     """`provider` selects the cloud; today `aws` with a cross-account role or an access key."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [CONNECT_EXAMPLE]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [dict(CONNECT_EXAMPLE)]})
 
     provider: Literal["aws"]
     name: AccountName

@@ -88,7 +88,7 @@ def _route_methods() -> list[tuple[re.Pattern[str], list[str]]]:
     """(path pattern, methods) of every route, from the resolver's own document: one source of truth.
     Built on the first unknown method a container sees, never on the way of a served request."""
     table = []
-    for template, item in app.get_openapi_schema().paths.items():
+    for template, item in (app.get_openapi_schema().paths or {}).items():
         methods = [
             m.upper() for m in ("get", "post", "put", "patch", "delete") if getattr(item, m) is not None
         ]

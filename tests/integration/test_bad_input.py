@@ -108,3 +108,13 @@ def test_a_body_sent_as_a_form_is_still_parsed_as_json(api):
     response = lambda_handler(event, LambdaContext())
     assert response["statusCode"] == 400
     assert '"field": "body"' in response["body"] or '"field":"body"' in response["body"]
+
+
+@pytest.mark.parametrize("spelling", ["SKYLIGHT", "skylight", "team/Skylight"])
+def test_the_same_role_in_another_case_or_path_is_already_connected(api, connected, spelling):
+    # IAM role names are unique in an account and not distinguished by case, whatever their path
+    account, role = connected
+    arn = role.arn.rsplit(":role/", 1)[0] + f":role/{spelling}"
+    status, response = api("POST", "/v1/accounts", connect_body(arn))
+    assert (status, response["error"]["code"]) == (409, "already_connected")
+    assert response["error"]["account_id"] == account["id"]

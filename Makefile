@@ -10,6 +10,10 @@ STAMP_NODE := node_modules/.installed
 # checkov's pins conflict with the project's: it lives in a virtualenv of its own.
 CHECKOV_VENV := .venv-checkov
 STAMP_CHECKOV := $(CHECKOV_VENV)/.installed
+# The API contract checker (schemathesis) has a virtualenv of its own: its pytest plugin and
+# Hypothesis stay out of the project's test session.
+CONTRACT_VENV := .venv-contract
+STAMP_CONTRACT := $(CONTRACT_VENV)/.installed
 
 export CDK_DISABLE_VERSION_CHECK := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -41,7 +45,13 @@ $(STAMP_CHECKOV): requirements-checkov.txt
 	@$(CHECKOV_VENV)/bin/pip check >&2
 	@touch $@
 
-bootstrap: $(STAMP_PY) $(STAMP_NODE) $(STAMP_CHECKOV)
+$(STAMP_CONTRACT): requirements-contract.txt
+	@test -x $(CONTRACT_VENV)/bin/python || $(PYTHON) -m venv $(CONTRACT_VENV)
+	@echo "Installing the pinned API contract checker into $(CONTRACT_VENV) ..." >&2
+	@$(CONTRACT_VENV)/bin/pip install --quiet --requirement requirements-contract.txt >&2 2> >(grep -v "is ignored: it is neither" >&2)
+	@touch $@
+
+bootstrap: $(STAMP_PY) $(STAMP_NODE) $(STAMP_CHECKOV) $(STAMP_CONTRACT)
 
 demo: bootstrap ## The whole flow, locally, on an embedded AWS emulator
 	@$(BIN)/python -m local demo

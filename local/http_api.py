@@ -31,7 +31,7 @@ class Route:
 
     @property
     def pattern(self) -> re.Pattern[str]:
-        return re.compile("^" + re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path)) + "$")
+        return re.compile("^" + re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path)) + r"\Z")
 
     @property
     def key(self) -> str:
@@ -107,13 +107,10 @@ class LocalHttpApi:
     def handle(
         self, method: str, url: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
-        path = urlsplit(url).path
-        for route in self.routes:
-            match = route.pattern.match(path)
-            if route.method == method and match:
-                break
-        else:
+        found = self.route_for(method, urlsplit(url).path)
+        if found is None:
             return _json(404, {"message": "Not Found"})
+        route, match = found
         try:
             claims = self.verify(headers.get("Authorization") or headers.get("authorization"))
         except InvalidToken as error:
@@ -123,6 +120,16 @@ class LocalHttpApi:
             return _json(500, {"message": "Internal Server Error"})
         response_headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
         return int(result["statusCode"]), response_headers, str(result.get("body", "")).encode()
+
+    def route_for(self, method: str, path: str) -> tuple[Route, re.Match[str]] | None:
+        """The route API Gateway picks: the path's own route for the method, else the path's ANY route."""
+        candidates = [(route, route.pattern.match(path)) for route in self.routes]
+        matching = [(route, match) for route, match in candidates if match]
+        for wanted in (method, "ANY"):
+            for route, match in matching:
+                if route.method == wanted:
+                    return route, match
+        return None
 
     def start(self, host: str, port: int) -> ThreadingHTTPServer:
         api = self
@@ -140,9 +147,15 @@ class LocalHttpApi:
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(payload)
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
 
-            do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _serve
+            def __getattr__(self, name: str) -> Any:
+                # Every method reaches the routes, as with API Gateway (TRACE, HEAD, OPTIONS...), instead of
+                # http.server's HTML 501 for each method without a do_<METHOD>.
+                if name.startswith("do_"):
+                    return self._serve
+                raise AttributeError(name)
 
             def log_message(self, format: str, *args: Any) -> None:
                 return  # the demo prints its own readable log

@@ -43,6 +43,34 @@ ROUTES: tuple[tuple[apigwv2.HttpMethod, str], ...] = (
     (HttpMethod.GET, "/v1/audit"),
 )
 
+
+# The methods a client may send that a path might not serve (OPTIONS aside: see `unserved_methods`).
+STANDARD_METHODS = (
+    HttpMethod.GET,
+    HttpMethod.POST,
+    HttpMethod.PUT,
+    HttpMethod.PATCH,
+    HttpMethod.DELETE,
+    HttpMethod.HEAD,
+)
+
+
+def unserved_methods(cors: bool) -> dict[str, list[apigwv2.HttpMethod]]:
+    """Per path of ROUTES, the routes that send the methods it does not serve to the function.
+
+    API Gateway prefers a route's own method to ANY, so without CORS one ANY route per path catches
+    every other method. With CORS, API Gateway answers preflight OPTIONS itself only where no route
+    matches OPTIONS, and an ANY route behind the authorizer would turn every preflight into a 401: the
+    standard methods are then routed one by one, and OPTIONS is left to the preflight.
+    """
+    served: dict[str, set[apigwv2.HttpMethod]] = {}
+    for method, path in ROUTES:
+        served.setdefault(path, set()).add(method)
+    if not cors:
+        return {path: [HttpMethod.ANY] for path in served}
+    return {path: [m for m in STANDARD_METHODS if m not in methods] for path, methods in served.items()}
+
+
 # Default-route throttling of the stage (requests per second; burst = bucket size).
 THROTTLE_RATE_LIMIT = 100
 THROTTLE_BURST_LIMIT = 200
@@ -115,6 +143,12 @@ class SkylightApi(Construct):
             # The authorizer is also passed explicitly so no route can ever end up without it.
             self.http_api.add_routes(
                 path=path, methods=[method], integration=integration, authorizer=self.authorizer
+            )
+        for path, methods in unserved_methods(cors=bool(cors_allowed_origins)).items():
+            # Methods a path does not serve reach the function too, which answers 405 with `Allow`
+            # (API Gateway alone would say 404, as if the path did not exist). Behind the same authorizer.
+            self.http_api.add_routes(
+                path=path, methods=methods, integration=integration, authorizer=self.authorizer
             )
         self.access_logs = key.log_group(self, "AccessLogs")
         self.stage = apigwv2.HttpStage(

@@ -203,3 +203,26 @@ def wait_for_crawls(run, account_id, condition, timeout_s=30):
             break
         time.sleep(0.3)
     return crawls
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PUT", "HEAD", "OPTIONS", "PROPFIND"])
+def test_a_method_a_path_does_not_serve_is_a_405_with_allow(local_run, method):
+    token = issue_token("e2e-tenant", "admin")
+    response = requests.request(
+        method, local_run.api_url + "/v1/accounts", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, POST"
+    if method != "HEAD":
+        assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_a_405_needs_a_token_first_and_an_unknown_path_stays_a_404(local_run):
+    token = issue_token("e2e-tenant", "admin")
+    account = local_run.api_url + "/v1/accounts/0f8fad5b-d9cb-469f-a165-70867728950e"
+    anonymous = requests.request("TRACE", account, timeout=30)
+    assert anonymous.status_code == 401
+    known = requests.request("POST", account, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert (known.status_code, known.headers["Allow"]) == (405, "GET, PATCH, DELETE")
+    unknown = requests.request("TRACE", local_run.api_url + "/v1/nothing", timeout=30)
+    assert unknown.status_code == 404

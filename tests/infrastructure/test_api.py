@@ -6,12 +6,20 @@ import json
 
 from aws_cdk.assertions import Match, Template
 
-from infra.constructs.api import ACCESS_LOG_FIELDS, ROUTES, THROTTLE_BURST_LIMIT, THROTTLE_RATE_LIMIT
+from infra.constructs.api import (
+    ACCESS_LOG_FIELDS,
+    ROUTES,
+    STANDARD_METHODS,
+    THROTTLE_BURST_LIMIT,
+    THROTTLE_RATE_LIMIT,
+    HttpMethod,
+    unserved_methods,
+)
 
 
 def test_every_declared_route_exists_and_nothing_else(view):
-    # Given the route table of the api construct
-    expected = {f"{method.value} {path}" for method, path in ROUTES}
+    # Given the route table of the api construct, and one ANY route per path for the other methods
+    expected = {f"{method.value} {path}" for method, path in ROUTES} | {f"ANY {path}" for _, path in ROUTES}
 
     # When reading the routes of the template
     routes = {route["Properties"]["RouteKey"] for route in view.of_type("AWS::ApiGatewayV2::Route").values()}
@@ -19,6 +27,22 @@ def test_every_declared_route_exists_and_nothing_else(view):
     # Then they are exactly the declared ones
     assert routes == expected
     assert len(ROUTES) == 19
+    assert len(routes) == 19 + 15
+
+
+def test_with_cors_the_unserved_methods_are_routed_one_by_one_and_preflight_is_left_to_api_gateway():
+    # Given an API that answers browsers' CORS preflight itself
+    routes = unserved_methods(cors=True)
+
+    # Then no route takes OPTIONS (an ANY route behind the authorizer would turn preflight into 401s),
+    # and every standard method a path does not serve still reaches the function for its 405
+    assert all(
+        HttpMethod.ANY not in methods and HttpMethod.OPTIONS not in methods for methods in routes.values()
+    )
+    served = {(method, path) for method, path in ROUTES}
+    for path, methods in routes.items():
+        assert {m for m in STANDARD_METHODS if (m, path) not in served} == set(methods)
+    assert routes["/v1/accounts/{id}"] == [HttpMethod.POST, HttpMethod.PUT, HttpMethod.HEAD]
 
 
 def test_every_route_requires_the_jwt_authorizer(view):

@@ -120,3 +120,28 @@ def test_a_stale_write_is_detected(api, connected):
     with pytest.raises(ConcurrentUpdate):
         services.accounts.update(stale.model_copy(update={"name": "lost update"}))
     assert api("GET", f"/v1/accounts/{account['id']}")[1]["name"] == "renamed"
+
+
+def test_an_interval_change_succeeds_when_a_disconnect_deletes_the_schedule_meanwhile(api, connected):
+    import boto3
+
+    # Given the account's schedule, deleted by a concurrent disconnect just before the update lands
+    account, _ = connected
+    scheduler = boto3.client("scheduler", region_name="us-east-1")
+    name, group = f"crawl-{account['id']}", "skylight-test-schedules"
+    events = dependencies.services().schedules.client.meta.events
+
+    def deleted_meanwhile(**_: object) -> None:
+        scheduler.delete_schedule(Name=name, GroupName=group)
+
+    events.register_first("before-call.scheduler.UpdateSchedule", deleted_meanwhile)
+    try:
+        # When the interval changes
+        status, updated = api("PATCH", f"/v1/accounts/{account['id']}", {"crawl_interval_minutes": 30})
+    finally:
+        events.unregister("before-call.scheduler.UpdateSchedule", deleted_meanwhile)
+
+    # Then the saved change is answered, not a 500; the next update makes the schedule again
+    assert (status, updated["crawl_interval_minutes"]) == (200, 30)
+    assert api("PATCH", f"/v1/accounts/{account['id']}", {"crawl_interval_minutes": 45})[0] == 200
+    assert scheduler.get_schedule(Name=name, GroupName=group)["ScheduleExpression"] == "rate(45 minutes)"

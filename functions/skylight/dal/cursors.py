@@ -33,7 +33,11 @@ TAG_BYTES = 16
 MAX_POSITION_BYTES = 1100
 _DOMAIN = b"skylight/cursor/v1\n"
 _FROM_URLSAFE = str.maketrans("-_", "+/")
-_MAX_CURSOR_CHARS = len(VERSION) + 1 + -(-MAX_POSITION_BYTES * 4 // 3) + 1 + -(-TAG_BYTES * 4 // 3)
+#: The longest cursor this API issues.
+MAX_CURSOR_CHARS = len(VERSION) + 1 + -(-MAX_POSITION_BYTES * 4 // 3) + 1 + -(-TAG_BYTES * 4 // 3)
+#: Every cursor's shape (the document states it; only the tag says whether it is one of ours): the
+#: version, the position and the 128-bit tag, each base64url without padding, ASCII only.
+CURSOR_PATTERN = rf"^{VERSION}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{{{-(-TAG_BYTES * 4 // 3)}}}$"
 
 
 class CursorKeyError(Exception):
@@ -89,7 +93,7 @@ class CursorSigner:
             "cursor is not one this API issued for this listing",
             fields=[{"field": "cursor", "message": "invalid cursor"}],
         )
-        if len(cursor) > _MAX_CURSOR_CHARS:
+        if len(cursor) > MAX_CURSOR_CHARS:
             raise invalid
         version, _, rest = cursor.partition(".")
         encoded_position, _, encoded_tag = rest.partition(".")

@@ -150,7 +150,9 @@ def update_account(
         audit.details = {"changed": sorted(changes), **_shown(changes, "crawl_interval_minutes")}
         account = _save_change(services, caller, account_id, update, services.accounts.update)
         if crawl_interval_minutes is not None:
-            services.schedules.ensure(account.tenant_id, account.id, account.crawl_interval_minutes)
+            # The new interval is saved; a schedule that fails to follow (a disconnect deleted it
+            # meanwhile, the Scheduler is down) is logged and made again by the next update or crawl.
+            schedule_crawls(services, account)
     return account
 
 

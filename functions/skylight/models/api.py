@@ -18,12 +18,34 @@ from skylight.models.domain import (
     ValidationStep,
 )
 from skylight.models.inventory import Crawl
+from skylight.providers.aws.identifiers import (
+    ACCESS_KEY_ID_PATTERN,
+    ROLE_ARN_PATTERN,
+    SECRET_ACCESS_KEY_PATTERN,
+)
 
-# 1-64 printable characters: no control characters, no leading or trailing blanks.
+# A display name, not an identifier: any script is welcome (full-width letters, Arabic-Indic digits),
+# but nothing that hides, reorders or breaks what is shown: no control characters (C0, DEL, C1),
+# no format characters of the Basic Multilingual Plane (zero-width, bidi controls, soft hyphen, BOM:
+# its Unicode `Cf`), no line or paragraph separators, and no blank (`Z`) at either end. Spelled as
+# `\uXXXX` ranges rather than `\p{..}`: read alike by pydantic, Python and ECMA-262, and values can
+# be generated from them (tests/unit/test_identifiers.py checks them against Unicode's categories).
+NAME_CONTROLS = r"\u0000-\u001f\u007f-\u009f"
+NAME_FORMAT = (
+    r"\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    r"\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+)
+NAME_LINE_BREAKS = r"\u2028\u2029"
+NAME_BLANKS = r"\u0020\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+_NAME_INSIDE = NAME_CONTROLS + NAME_FORMAT + NAME_LINE_BREAKS
+_NAME_ENDS = _NAME_INSIDE + NAME_BLANKS
+ACCOUNT_NAME_PATTERN = rf"^[^{_NAME_ENDS}](?:[^{_NAME_INSIDE}]*[^{_NAME_ENDS}])?$"
 AccountName = Annotated[
     str,
-    StringConstraints(
-        min_length=1, max_length=64, pattern=r"^[^\x00-\x1f\x7f\s](?:[^\x00-\x1f\x7f]*[^\x00-\x1f\x7f\s])?$"
+    StringConstraints(min_length=1, max_length=64, pattern=ACCOUNT_NAME_PATTERN),
+    Field(
+        description="1-64 characters of any script; no control or format characters, no line breaks, "
+        "no blank at either end"
     ),
 ]
 
@@ -34,7 +56,13 @@ class _Strict(BaseModel):
 
 class RoleCredentialsIn(_Strict):
     type: Literal["role"]
-    role_arn: str = Field(max_length=2048, description="arn:<partition>:iam::<account>:role/<path/name>")
+    # The pattern is documented here and enforced by the provider's parser, which says precisely what
+    # is wrong (the partition, the account, the name) instead of "does not match".
+    role_arn: str = Field(
+        max_length=2048,
+        description="arn:<partition>:iam::<12-digit account>:role/<path/><name>; aws, aws-us-gov or aws-cn",
+        json_schema_extra={"pattern": ROLE_ARN_PATTERN},
+    )
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump()
@@ -44,9 +72,14 @@ class AccessKeyCredentialsIn(_Strict):
     """A long-term IAM user access key, for tenants that cannot use a role. Never a root user's key."""
 
     type: Literal["access_key"]
-    access_key_id: str = Field(max_length=128, description="AKIA...")
+    # Documented here, enforced by the provider's parser (whose errors never repeat the value).
+    access_key_id: str = Field(
+        max_length=128, description="AKIA...", json_schema_extra={"pattern": ACCESS_KEY_ID_PATTERN}
+    )
     # SecretStr: the value never shows in a repr, a log line or a validation error.
-    secret_access_key: SecretStr = Field(max_length=128)
+    secret_access_key: SecretStr = Field(
+        max_length=128, json_schema_extra={"pattern": SECRET_ACCESS_KEY_PATTERN, "writeOnly": True}
+    )
     partition: Literal["aws", "aws-us-gov", "aws-cn"] = "aws"
 
     def as_dict(self) -> dict[str, Any]:
@@ -69,8 +102,19 @@ CrawlInterval = Annotated[
 ]
 
 
+#: The README's connect request; the contract run creates this role, so the example really connects.
+CONNECT_EXAMPLE: dict[str, Any] = {
+    "provider": "aws",
+    "name": "Production",
+    "access": "read_only",
+    "credentials": {"type": "role", "role_arn": "arn:aws:iam::111122223333:role/SkylightAccess"},
+}
+
+
 class ConnectAccountRequest(_Strict):
     """`provider` selects the cloud; today `aws` with a cross-account role or an access key."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [dict(CONNECT_EXAMPLE)]})
 
     provider: Literal["aws"]
     name: AccountName
@@ -91,8 +135,21 @@ class RestoreAccountRequest(_Strict):
     credentials: CredentialsIn | None = None
 
 
+def _at_least_one_not_null(schema: dict[str, Any]) -> None:
+    """The schema of a partial update: some field must be given, and null is no field's value (the
+    model says `| None` only so that an absent field reads as None)."""
+    schema["minProperties"] = 1
+    for field in schema["properties"].values():
+        (given,) = [variant for variant in field.pop("anyOf") if variant.get("type") != "null"]
+        field.pop("default", None)
+        field.update(given)
+
+
 class UpdateAccountRequest(_Strict):
-    """Rename the account and/or change its crawl schedule; at least one field."""
+    """Rename the account and/or change its crawl schedule; at least one field, neither null."""
+
+    # "At least one field, neither null" is in the document too.
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_at_least_one_not_null)
 
     name: AccountName | None = None
     crawl_interval_minutes: CrawlInterval | None = None
@@ -101,6 +158,8 @@ class UpdateAccountRequest(_Strict):
     def _not_empty(self) -> UpdateAccountRequest:
         if self.name is None and self.crawl_interval_minutes is None:
             raise ValueError("give name and/or crawl_interval_minutes")
+        if any(getattr(self, field) is None for field in self.model_fields_set):
+            raise ValueError("name and crawl_interval_minutes cannot be null")
         return self
 
 

@@ -49,6 +49,13 @@ class NotFound(SkylightError):
     code = "not_found"
 
 
+class MethodNotAllowed(SkylightError):
+    """The path exists, the method does not: `Allow` (a response header) lists those that do."""
+
+    status = 405
+    code = "method_not_allowed"
+
+
 class AlreadyConnected(SkylightError):
     status = 409
     code = "already_connected"

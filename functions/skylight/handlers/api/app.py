@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -15,7 +17,7 @@ from skylight.config import get_settings
 from skylight.handlers.api.auth import authorize
 from skylight.handlers.api.routes import accounts, audit, credentials, inventory, onboarding
 from skylight.models.api import CREDENTIAL_TYPES
-from skylight.models.errors import InvalidRequest, NotFound, SkylightError
+from skylight.models.errors import InvalidRequest, MethodNotAllowed, NotFound, SkylightError
 
 logger = Logger()
 metrics = Metrics()
@@ -68,7 +70,36 @@ def handle_unexpected(error: Exception) -> Response[Any]:
 
 @app.not_found
 def handle_not_found(_: Exception) -> Response[Any]:
-    return _error_response(NotFound("no such route"))
+    # Each path also has an `ANY` route, so a method the path does not serve reaches us: 405, with
+    # the methods it does serve (RFC 9110), rather than a 404 that says the path does not exist.
+    method, path = app.current_event.http_method.upper(), app.current_event.path
+    allowed = allowed_methods(path)
+    if not allowed:
+        return _error_response(NotFound("no such route"))
+    response = _error_response(
+        MethodNotAllowed(f"{method[:16]} is not allowed here; use {', '.join(allowed)}")
+    )
+    response.headers["Allow"] = ", ".join(allowed)
+    return response
+
+
+def allowed_methods(path: str) -> list[str]:
+    """The methods the routes serve on `path` (none: no route has this path)."""
+    return next((methods for pattern, methods in _route_methods() if pattern.fullmatch(path)), [])
+
+
+@lru_cache(maxsize=1)
+def _route_methods() -> list[tuple[re.Pattern[str], list[str]]]:
+    """(path pattern, methods) of every route, from the resolver's own document: one source of truth.
+    Built on the first unknown method a container sees, never on the way of a served request."""
+    table = []
+    for template, item in (app.get_openapi_schema().paths or {}).items():
+        methods = [
+            m.upper() for m in ("get", "post", "put", "patch", "delete") if getattr(item, m) is not None
+        ]
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+        table.append((re.compile(pattern), methods))
+    return table
 
 
 def _field_error(detail: dict[str, Any]) -> dict[str, str]:

@@ -27,6 +27,7 @@ from skylight.providers.aws.gateway import (
     CallerIdentity,
     TemporaryCredentials,
 )
+from skylight.providers.aws.identifiers import ACCESS_KEY_ID_PATTERN, SECRET_ACCESS_KEY_PATTERN
 from skylight.providers.aws.permissions import probes_for
 from skylight.providers.aws.validation import (
     STEP_PARSE,
@@ -44,9 +45,8 @@ STEP_IDENTITY = "verify_identity"
 STEP_NOT_ROOT = "not_root_user"
 STEP_KEY_AGE = "key_age"
 
-# Long-term keys only: AKIA + 16-124 characters. Temporary (ASIA) keys expire within hours.
-_ACCESS_KEY_ID = re.compile(r"^AKIA[A-Z0-9]{12,124}$")
-_SECRET_ACCESS_KEY = re.compile(r"^[A-Za-z0-9/+=]{16,128}$")
+_ACCESS_KEY_ID = re.compile(ACCESS_KEY_ID_PATTERN)
+_SECRET_ACCESS_KEY = re.compile(SECRET_ACCESS_KEY_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -76,14 +76,14 @@ def parse_access_key(credentials: dict[str, Any]) -> AccessKey:
     access_key_id = credentials.get("access_key_id")
     secret = credentials.get("secret_access_key")
     partition = credentials.get("partition") or "aws"
-    if not isinstance(access_key_id, str) or not _ACCESS_KEY_ID.match(access_key_id):
+    if not isinstance(access_key_id, str) or not _ACCESS_KEY_ID.fullmatch(access_key_id):
         fields.append(
             {
                 "field": "credentials.access_key_id",
                 "message": "must be a long-term IAM access key id (AKIA...)",
             }
         )
-    if not isinstance(secret, str) or not _SECRET_ACCESS_KEY.match(secret):
+    if not isinstance(secret, str) or not _SECRET_ACCESS_KEY.fullmatch(secret):
         fields.append({"field": "credentials.secret_access_key", "message": "is not a secret access key"})
     if partition not in HOME_REGIONS:
         fields.append(

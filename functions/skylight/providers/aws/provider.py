@@ -95,7 +95,7 @@ class AwsProvider(CloudProvider):
                 f"credentials.role_arn is not a usable IAM role ARN: {error}",
                 fields=[{"field": "credentials.role_arn", "message": str(error)}],
             ) from None
-        return ParsedCredentials(public={"type": ROLE, "role_arn": str(role)}, key=str(role))
+        return ParsedCredentials(public={"type": ROLE, "role_arn": str(role)}, key=role.identity)
 
     def validate(
         self, credentials: ParsedCredentials, access: Access, tenant: TenantContext

@@ -6,9 +6,17 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from skylight.handlers.api.routes.common import AccountId, current_caller, route_errors
+from skylight.handlers.api.routes.common import (
+    AccountId,
+    Cursor,
+    Limit,
+    account_links,
+    current_caller,
+    documented,
+    ok,
+)
 from skylight.handlers.dependencies import services
 from skylight.logic import accounts, inventory
 from skylight.models.api import (
@@ -25,6 +33,19 @@ from skylight.models.domain import Account
 
 router = Router()
 
+# Where a client goes from an account it was given: every operation on it (followed by schemathesis).
+CONNECTED_LINKS = account_links(
+    "get_account",
+    "update_account",
+    "test_account",
+    "disconnect_account",
+    "replace_credentials",
+    "account_health",
+    "start_crawl",
+    "list_crawls",
+    "list_inventory",
+)
+
 
 def _out(account: Account) -> AccountOut:
     return AccountOut.of(account, accounts.credential_age(services(), account))
@@ -36,7 +57,17 @@ def _out(account: Account) -> AccountOut:
     description="Validates the connection synchronously and stores it only when it works. Access keys are "
     "envelope-encrypted in the vault; root-user keys are refused.",
     tags=["accounts"],
-    responses={201: {"description": "connected"}, **route_errors(409, 422, 503)},
+    operation_id="connect_account",
+    responses=documented(
+        ok("connected: the account, with the validation `steps` and its `permissions`", 201, CONNECTED_LINKS),
+        400,
+        422,
+        429,
+        500,
+        503,
+        conflicts="already_connected: the same role (or key) with the same access is connected as "
+        "`account_id`",
+    ),
 )
 def connect_account(request: Annotated[ConnectAccountRequest, Body()]) -> Response[AccountOut]:
     caller = current_caller(router, "admin")
@@ -52,11 +83,14 @@ def connect_account(request: Annotated[ConnectAccountRequest, Body()]) -> Respon
     return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=_out(account))
 
 
-@router.get("/v1/accounts", summary="List accounts", tags=["accounts"], responses=route_errors())
-def list_accounts(
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
-) -> AccountListOut:
+@router.get(
+    "/v1/accounts",
+    summary="List accounts",
+    tags=["accounts"],
+    operation_id="list_accounts",
+    responses=documented(ok("a page of the tenant's accounts"), 400),
+)
+def list_accounts(limit: Limit = 50, cursor: Cursor = None) -> AccountListOut:
     caller = current_caller(router, "viewer")
     page = accounts.list_accounts(services(), caller, limit, cursor)
     return AccountListOut(items=[_out(a) for a in page.items], next_cursor=page.next_cursor)
@@ -66,7 +100,8 @@ def list_accounts(
     "/v1/accounts/<account_id>",
     summary="Read an account, with its inventory summary and health",
     tags=["accounts"],
-    responses=route_errors(404),
+    operation_id="get_account",
+    responses=documented(ok("the account"), 400, 404),
 )
 def get_account(account_id: AccountId) -> AccountDetailOut:
     caller = current_caller(router, "viewer")
@@ -78,7 +113,10 @@ def get_account(account_id: AccountId) -> AccountDetailOut:
     "/v1/accounts/<account_id>",
     summary="Rename an account or change its crawl schedule",
     tags=["accounts"],
-    responses=route_errors(404, 409),
+    operation_id="update_account",
+    responses=documented(
+        ok("the account as updated"), 400, 404, conflicts="account_disconnected, or conflict: try again"
+    ),
 )
 def update_account(account_id: AccountId, request: Annotated[UpdateAccountRequest, Body()]) -> AccountOut:
     caller = current_caller(router, "admin")
@@ -93,7 +131,16 @@ def update_account(account_id: AccountId, request: Annotated[UpdateAccountReques
     summary="Test a connection again",
     description="Re-runs every validation step now and records the outcome on the account.",
     tags=["accounts"],
-    responses=route_errors(404, 409),
+    operation_id="test_account",
+    responses=documented(
+        ok("the outcome (`connected` or the failing check's code), its steps and the account"),
+        400,
+        404,
+        429,
+        500,
+        503,
+        conflicts="account_disconnected, or conflict: try again",
+    ),
 )
 def test_account(account_id: AccountId) -> TestResultOut:
     caller = current_caller(router, "admin")
@@ -113,7 +160,13 @@ def test_account(account_id: AccountId) -> TestResultOut:
     description="Calls stop at once and stored secrets are destroyed (crypto-shredding); the account and "
     "its history stay readable until `retained_until`, then age out.",
     tags=["accounts"],
-    responses=route_errors(404),
+    operation_id="disconnect_account",
+    responses=documented(
+        ok("the account, disconnected (also when it already was)", links=account_links("restore_account")),
+        400,
+        404,
+        conflicts="conflict: the account kept changing meanwhile; try again",
+    ),
 )
 def disconnect_account(account_id: AccountId) -> AccountOut:
     caller = current_caller(router, "admin")
@@ -126,7 +179,18 @@ def disconnect_account(account_id: AccountId) -> AccountOut:
     description="The new credentials are validated first and take over only when they work; if they fail "
     "(422 with the diagnosis) the old ones stay in use.",
     tags=["accounts"],
-    responses=route_errors(404, 409, 422, 503),
+    operation_id="replace_credentials",
+    responses=documented(
+        ok("the account on its new credentials"),
+        400,
+        404,
+        422,
+        429,
+        500,
+        503,
+        conflicts="account_disconnected, already_connected (another account uses these credentials), or "
+        "conflict: try again",
+    ),
 )
 def replace_credentials(
     account_id: AccountId, request: Annotated[ReplaceCredentialsRequest, Body()]
@@ -142,7 +206,18 @@ def replace_credentials(
     description="Within its retention window: validates again (a role as it is; an access key needs new "
     "`credentials`, the old ones were destroyed) and brings the account back with its history.",
     tags=["accounts"],
-    responses=route_errors(404, 409, 422, 503),
+    operation_id="restore_account",
+    responses=documented(
+        ok("the account, connected again"),
+        400,
+        404,
+        422,
+        429,
+        500,
+        503,
+        conflicts="account_not_disconnected, already_connected (another account uses these credentials), "
+        "or conflict: try again",
+    ),
 )
 def restore_account(
     account_id: AccountId, request: Annotated[RestoreAccountRequest | None, Body()] = None

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from skylight.handlers.api.routes.common import current_caller, error_responses
+from skylight.handlers.api.routes.common import Cursor, Limit, current_caller, documented, ok
 from skylight.handlers.dependencies import services
 from skylight.logic.audit import audit_trail
 from skylight.models.api import AuditEntryOut, AuditListOut
@@ -21,12 +18,10 @@ router = Router()
     description="Every connect, test, credential change, External ID rotation, disconnect and restore: who "
     "(token subject), when, what, outcome. Newest first.",
     tags=["audit"],
-    responses=error_responses(400, 401, 403),
+    operation_id="list_audit",
+    responses=documented(ok("a page of the audit trail, newest first"), 400),
 )
-def list_audit(
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
-) -> AuditListOut:
+def list_audit(limit: Limit = 50, cursor: Cursor = None) -> AuditListOut:
     caller = current_caller(router, "admin")
     page = audit_trail(services(), caller, limit, cursor)
     return AuditListOut(

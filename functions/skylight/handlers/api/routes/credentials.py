@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from skylight.handlers.api.routes.common import current_caller, error_responses
+from skylight.handlers.api.routes.common import current_caller, documented, ok
 from skylight.handlers.dependencies import services
 from skylight.logic import accounts
 from skylight.models.api import CredentialRotationItemOut, CredentialRotationOut
@@ -18,7 +18,8 @@ router = Router()
     description="The tenant's stored credentials past the warning age (60 days by default) or the "
     "rotate-now age (90), most urgent first.",
     tags=["credentials"],
-    responses=error_responses(401, 403),
+    operation_id="credentials_to_rotate",
+    responses=documented(ok("the stored credentials that need attention, most urgent first")),
 )
 def credentials_to_rotate() -> CredentialRotationOut:
     caller = current_caller(router, "viewer")

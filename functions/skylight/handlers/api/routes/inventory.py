@@ -6,9 +6,17 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from skylight.handlers.api.routes.common import AccountId, current_caller, route_errors
+from skylight.handlers.api.routes.common import (
+    AccountId,
+    CrawlId,
+    Cursor,
+    Limit,
+    current_caller,
+    documented,
+    ok,
+)
 from skylight.handlers.dependencies import services
 from skylight.logic import crawls, inventory
 from skylight.models.api import (
@@ -23,11 +31,15 @@ from skylight.models.api import (
 
 router = Router()
 
-CrawlId = Annotated[str, Path(min_length=1, max_length=64, description="The crawl's id")]
-Limit = Annotated[int, Query(ge=1, le=100)]
-Cursor = Annotated[str | None, Query(max_length=2048)]
+# ASCII classes written out, whole value: pydantic's regex reads `$` as the end (no trailing newline).
 TYPE_PATTERN = r"^[a-z0-9]+\.[a-z0-9]+\.[a-z0-9_]+$"
 REGION_PATTERN = r"^[a-z0-9-]{2,32}$"
+CRAWL_LINKS = {
+    "get_crawl": {
+        "operationId": "get_crawl",
+        "parameters": {"account_id": "$request.path.account_id", "crawl_id": "$response.body#/id"},
+    }
+}
 
 
 @router.post(
@@ -35,7 +47,18 @@ REGION_PATTERN = r"^[a-z0-9-]{2,32}$"
     summary="Crawl the account now",
     description="Starts a crawl (202), or returns the one already running (200): one crawl per account.",
     tags=["inventory"],
-    responses={202: {"description": "started"}, **route_errors(404, 409, 503)},
+    operation_id="start_crawl",
+    responses=documented(
+        {
+            **ok("started", 202, CRAWL_LINKS),
+            **ok("the crawl already running (one crawl per account at a time)", links=CRAWL_LINKS),
+        },
+        400,
+        404,
+        429,
+        503,
+        conflicts="account_disconnected",
+    ),
 )
 def start_crawl(account_id: AccountId) -> Response[CrawlStartedOut]:
     caller = current_caller(router, "admin")
@@ -51,7 +74,8 @@ def start_crawl(account_id: AccountId) -> Response[CrawlStartedOut]:
     "/v1/accounts/<account_id>/crawls",
     summary="List the account's crawls, newest first",
     tags=["inventory"],
-    responses=route_errors(404),
+    operation_id="list_crawls",
+    responses=documented(ok("a page of the account's crawls"), 400, 404),
 )
 def list_crawls(account_id: AccountId, limit: Limit = 20, cursor: Cursor = None) -> CrawlListOut:
     caller = current_caller(router, "viewer")
@@ -63,7 +87,8 @@ def list_crawls(account_id: AccountId, limit: Limit = 20, cursor: Cursor = None)
     "/v1/accounts/<account_id>/crawls/<crawl_id>",
     summary="Read a crawl, with its progress per region",
     tags=["inventory"],
-    responses=route_errors(404),
+    operation_id="get_crawl",
+    responses=documented(ok("the crawl"), 400, 404),
 )
 def get_crawl(account_id: AccountId, crawl_id: CrawlId) -> CrawlOut:
     caller = current_caller(router, "viewer")
@@ -74,12 +99,17 @@ def get_crawl(account_id: AccountId, crawl_id: CrawlId) -> CrawlOut:
     "/v1/accounts/<account_id>/inventory",
     summary="List the account's resources",
     tags=["inventory"],
-    responses=route_errors(404),
+    operation_id="list_inventory",
+    responses=documented(ok("a page of the account's resources"), 400, 404),
 )
 def list_inventory(
     account_id: AccountId,
-    type: Annotated[str | None, Query(pattern=TYPE_PATTERN, max_length=64)] = None,
-    region: Annotated[str | None, Query(pattern=REGION_PATTERN)] = None,
+    type: Annotated[
+        str | None, Query(pattern=TYPE_PATTERN, max_length=64, description="e.g. aws.ec2.instance")
+    ] = None,
+    region: Annotated[
+        str | None, Query(pattern=REGION_PATTERN, description="e.g. eu-west-1, or global")
+    ] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> ResourceListOut:
@@ -95,7 +125,8 @@ def list_inventory(
     "/v1/accounts/<account_id>/health",
     summary="What the last crawls listed and what failed",
     tags=["inventory"],
-    responses=route_errors(404),
+    operation_id="account_health",
+    responses=documented(ok("the account's health"), 400, 404),
 )
 def account_health(account_id: AccountId) -> HealthOut:
     caller = current_caller(router, "viewer")
@@ -106,7 +137,8 @@ def account_health(account_id: AccountId) -> HealthOut:
     "/v1/inventory/summary",
     summary="The tenant's inventory totals across its accounts",
     tags=["inventory"],
-    responses=route_errors(),
+    operation_id="tenant_summary",
+    responses=documented(ok("the tenant's totals")),
 )
 def tenant_summary() -> TenantInventorySummaryOut:
     caller = current_caller(router, "viewer")

@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from skylight.handlers.api.routes.common import current_caller, error_responses
+from skylight.handlers.api.routes.common import current_caller, documented, ok
 from skylight.handlers.dependencies import services
 from skylight.logic.onboarding import complete_external_id_rotation, onboarding_kit, rotate_external_id
 from skylight.models.api import OnboardingKitOut, RotationCompletedOut
@@ -21,7 +21,8 @@ router = Router()
     description="The tenant's External ID, the platform principal, a trust policy to paste, the permission "
     "policies and ready-made CloudFormation and Terraform. Admin only: the External ID is a secret.",
     tags=["onboarding"],
-    responses=error_responses(401, 403),
+    operation_id="get_aws_onboarding_kit",
+    responses=documented(ok("the onboarding kit")),
 )
 def get_aws_onboarding_kit() -> OnboardingKitOut:
     caller = current_caller(router, "admin")
@@ -34,7 +35,11 @@ def get_aws_onboarding_kit() -> OnboardingKitOut:
     description="Issues a new External ID. Until the rotation completes both are accepted: the trust policy "
     "in the kit lists both, and each account reports the generation it works with.",
     tags=["onboarding"],
-    responses=error_responses(401, 403, 409),
+    operation_id="rotate_aws_external_id",
+    responses=documented(
+        ok("the kit with the new External ID and both IDs in its trust policy"),
+        conflicts="external_id_rotation_in_progress, or conflict: the External ID changed meanwhile",
+    ),
 )
 def rotate_aws_external_id() -> OnboardingKitOut:
     caller = current_caller(router, "admin")
@@ -47,9 +52,17 @@ def rotate_aws_external_id() -> OnboardingKitOut:
     description="Re-tests the accounts not yet seen on the new ID, then retires the old one. 409 "
     "`external_id_in_use` lists the accounts that still work only with it, unless `force=true`.",
     tags=["onboarding"],
-    responses=error_responses(400, 401, 403, 409),
+    operation_id="complete_aws_external_id_rotation",
+    responses=documented(
+        ok("the kit, the previous External ID retired, with the accounts cut off by a forced completion"),
+        400,
+        conflicts="external_id_in_use (`accounts` lists them), no_external_id_rotation, or conflict: the "
+        "External ID changed meanwhile",
+    ),
 )
-def complete_aws_external_id_rotation(force: Annotated[bool, Query()] = False) -> RotationCompletedOut:
+def complete_aws_external_id_rotation(
+    force: Annotated[bool, Query(description="retire it even if accounts still need it")] = False,
+) -> RotationCompletedOut:
     caller = current_caller(router, "admin")
     return RotationCompletedOut.model_validate(
         complete_external_id_rotation(services(), caller, "aws", force)

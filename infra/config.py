@@ -49,6 +49,14 @@ class SkylightSettings:
     #   task is retried by the state machine for up to two minutes, then its regions are failed;
     # - purge 5: a throttled stream batch is retried until its records expire (a day), and nothing
     #   about an aged-out account is urgent.
+    # Values of the roles claim that make a caller an admin or a viewer, matched exactly.
+    admin_role_name: str = "admin"
+    viewer_role_name: str = "viewer"
+    # Per-tenant limits (skylight.logic.limits): accounts that are not disconnected, validations a
+    # minute (connect, test, new credentials, restore), on-demand crawl requests an hour per account.
+    max_accounts_per_tenant: int = 500
+    validations_per_minute: int = 30
+    crawl_requests_per_hour: int = 12
     api_concurrency: int = 200
     concurrent_crawls: int = 20
     purge_concurrency: int = 5
@@ -72,6 +80,17 @@ class SkylightSettings:
             ),
             onboarding_template_url=str(node.try_get_context("onboardingTemplateUrl") or ""),
             cors_allowed_origins=_origins(node.try_get_context("corsAllowedOrigins")),
+            admin_role_name=str(node.try_get_context("adminRoleName") or defaults.admin_role_name),
+            viewer_role_name=str(node.try_get_context("viewerRoleName") or defaults.viewer_role_name),
+            max_accounts_per_tenant=_positive_int(
+                node, "maxAccountsPerTenant", defaults.max_accounts_per_tenant
+            ),
+            validations_per_minute=_positive_int(
+                node, "validationsPerMinute", defaults.validations_per_minute
+            ),
+            crawl_requests_per_hour=_positive_int(
+                node, "crawlRequestsPerHour", defaults.crawl_requests_per_hour
+            ),
             api_concurrency=_positive_int(node, "apiConcurrency", defaults.api_concurrency),
             concurrent_crawls=_positive_int(node, "concurrentCrawls", defaults.concurrent_crawls),
             purge_concurrency=_positive_int(node, "purgeConcurrency", defaults.purge_concurrency),

@@ -21,6 +21,11 @@ CONTEXT_OVERRIDES = {
     "apiConcurrency": "50",
     "concurrentCrawls": "3",
     "purgeConcurrency": "2",
+    "adminRoleName": "skylight-admins",
+    "viewerRoleName": "skylight-viewers",
+    "maxAccountsPerTenant": "50",
+    "validationsPerMinute": "10",
+    "crawlRequestsPerHour": "4",
 }
 
 Statement = dict[str, Any]

@@ -87,6 +87,17 @@ def test_claims_come_from_context(overridden_template):
         assert (variables["TENANT_CLAIM"], variables["ROLES_CLAIM"]) == ("org_id", "groups")
 
 
+def test_role_names_and_tenant_limits_come_from_context(synthesis, overridden_template):
+    def settings_of(template):
+        functions = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+        names = ("ADMIN_ROLE_NAME", "VIEWER_ROLE_NAME", "MAX_ACCOUNTS_PER_TENANT")
+        names += ("VALIDATIONS_PER_MINUTE", "CRAWL_REQUESTS_PER_HOUR")
+        return {tuple(f["Properties"]["Environment"]["Variables"][n] for n in names) for f in functions}
+
+    assert settings_of(synthesis.template) == {("admin", "viewer", "500", "30", "12")}
+    assert settings_of(overridden_template) == {("skylight-admins", "skylight-viewers", "50", "10", "4")}
+
+
 def test_feature_flags_from_cdk_json_are_applied(synthesis):
     assert synthesis.app.node.try_get_context("@aws-cdk/core:explicitStackTags") is True
     assert synthesis.app.node.try_get_context("aws:cdk:bundling-stacks") == []

@@ -6,6 +6,7 @@ import json
 import time
 
 from tests.e2e.test_local_api import call
+from tests.secrets_seen import leaks, recorded_data_keys, sts_session_secrets
 
 CUSTOMER = "444444444444"
 TENANT = "e2e-keys"
@@ -52,6 +53,11 @@ def state_machine_payloads(run, account_id: str) -> str:
 
 
 def test_access_keys_connect_rotate_disconnect_and_restore_over_http(local_run):
+    with recorded_data_keys() as data_keys:
+        _connect_rotate_disconnect_and_restore(local_run, data_keys)
+
+
+def _connect_rotate_disconnect_and_restore(local_run, data_keys):
     def api(method, path, body=None, role="admin"):
         return call(local_run, method, path, body=body, tenant=TENANT, role=role)
 
@@ -97,8 +103,12 @@ def test_access_keys_connect_rotate_disconnect_and_restore_over_http(local_run):
     assert [e["status"] for e in executions_of(local_run, account["id"])] == ["SUCCEEDED", "SUCCEEDED"]
     payloads = state_machine_payloads(local_run, account["id"])
     assert "connected" in payloads  # the validation outcome is there, the secrets are not
-    for secret in (first["secret_access_key"], second["secret_access_key"], wrong["secret_access_key"]):
-        assert secret not in payloads
+    secrets = [first["secret_access_key"], second["secret_access_key"], wrong["secret_access_key"]]
+    # Nor the sessions STS issued (the platform principal's, the functions'), nor the data keys that
+    # sealed and opened the keys in the crawl's Validate, Plan and region tasks.
+    assert len(data_keys.plaintexts) >= 4
+    needles = {"secret": secrets, "sts session": sts_session_secrets(), "data key": data_keys.spelled()}
+    assert leaks(needles, {"state machine": payloads}) == []
 
 
 def test_external_id_rotation_over_http(local_run):

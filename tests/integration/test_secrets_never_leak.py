@@ -174,3 +174,43 @@ def test_a_cold_start_at_debug_keeps_the_sdk_from_logging_the_wire():
         [sys.executable, "-c", script], env=environment, capture_output=True, text=True, check=True
     )
     assert int(result.stdout.strip()) >= logging.WARNING
+
+
+def test_no_sts_session_secret_or_data_key_in_any_response_log_line_or_stored_item(api, capsys, caplog):
+    from tests.integration.crawling import run_crawl
+    from tests.secrets_seen import leaks, recorded_data_keys, sts_session_secrets
+    from tests.support import create_customer_role, trust_policy
+
+    # Given a role account and a key account, connected, tested and crawled, everything logged
+    role = create_customer_role(
+        CUSTOMER_ACCOUNT,
+        "Skylight",
+        trust_policy(external_id=api("GET", "/v1/onboarding/aws")[1]["external_id"]),
+    )
+    key = create_user_key(CUSTOMER_ACCOUNT, "skylight-reader")
+    capsys.readouterr()
+    caplog.set_level(logging.DEBUG)
+    with recorded_data_keys() as data_keys:
+        responses = []
+        for body in (
+            {"provider": "aws", "name": "r", "credentials": {"type": "role", "role_arn": role.arn}},
+            access_key_body(key),
+        ):
+            status, account = api("POST", "/v1/accounts", body)
+            assert status == 201, account
+            responses += [account, api("POST", f"/v1/accounts/{account['id']}/test")[1]]
+            run_crawl(account["id"])
+            responses += [api("GET", f"/v1/accounts/{account['id']}/health")[1]]
+
+    # Then none of the sessions STS issued, nor any data key KMS gave out, shows anywhere
+    sessions = sts_session_secrets()
+    assert len(sessions) >= 6 and len(data_keys.plaintexts) >= 2  # roles assumed, the key opened
+    captured = capsys.readouterr()
+    haystacks = {
+        "responses": json.dumps(responses),
+        "stdout": captured.out,
+        "stderr": captured.err,
+        "log records": "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records),
+        "table": json.dumps(stored_items(), default=str),
+    }
+    assert leaks({"sts session": sessions, "data key": data_keys.spelled()}, haystacks) == []

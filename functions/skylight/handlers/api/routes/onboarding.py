@@ -56,6 +56,7 @@ def rotate_aws_external_id() -> OnboardingKitOut:
     responses=documented(
         ok("the kit, the previous External ID retired, with the accounts cut off by a forced completion"),
         400,
+        429,
         conflicts="external_id_in_use (`accounts` lists them), no_external_id_rotation, or conflict: the "
         "External ID changed meanwhile",
     ),

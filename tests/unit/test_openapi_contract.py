@@ -22,6 +22,7 @@ RATE_LIMITED = {
     ("PUT", "/v1/accounts/{account_id}/credentials"),
     ("POST", "/v1/accounts/{account_id}/restore"),
     ("POST", "/v1/accounts/{account_id}/crawls"),
+    ("POST", "/v1/onboarding/aws/external-id/complete"),
 }
 REFUSED_CONNECTION = {
     ("POST", "/v1/accounts"),

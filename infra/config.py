@@ -62,6 +62,10 @@ class SkylightSettings:
     purge_concurrency: int = 5
     # The account's regional Lambda concurrency quota: the reservations must leave 100 of it free.
     account_concurrency_limit: int = 1000
+    # Whether the platform principal may assume roles in accounts of the platform's own AWS
+    # Organization (an internal platform serving its organization's accounts). The platform account
+    # itself stays out of reach either way.
+    allow_own_organization: bool = False
 
     @classmethod
     def from_context(cls, scope: Construct) -> SkylightSettings:
@@ -97,6 +101,7 @@ class SkylightSettings:
             account_concurrency_limit=_positive_int(
                 node, "accountConcurrencyLimit", defaults.account_concurrency_limit
             ),
+            allow_own_organization=_boolean(node, "allowOwnOrganization", defaults.allow_own_organization),
         )
 
 
@@ -112,6 +117,20 @@ def _positive_int(node: Node, name: str, default: int) -> int:
     if isinstance(value, bool) or not text.isdecimal() or int(text) < 1:
         raise ValueError(f"context {name} must be a whole number of at least 1, got {value!r}")
     return int(text)
+
+
+def _boolean(node: Node, name: str, default: bool) -> bool:
+    """`true` or `false` from context: a JSON boolean in cdk.json, or the string `-c name=true` gives
+    (any case), or `default`. Anything else is refused rather than guessed at."""
+    value = node.try_get_context(name)
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, str) else None
+    if text not in ("true", "false"):
+        raise ValueError(f"context {name} must be true or false, got {value!r}")
+    return text == "true"
 
 
 def _origins(value: object) -> tuple[str, ...]:

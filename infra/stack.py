@@ -86,7 +86,10 @@ class SkylightStack(cdk.Stack):
 
         # Only the functions that reach customer accounts may become the platform principal.
         self.principal = principal = PlatformPrincipal(
-            self, "PlatformPrincipal", trusted=list(functions.customer_facing)
+            self,
+            "PlatformPrincipal",
+            trusted=list(functions.customer_facing),
+            allow_own_organization=settings.allow_own_organization,
         )
 
         self.workflow = workflow = AccountWorkflow(

@@ -10,6 +10,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra import nag
+from infra.platform_policy import any_role_arn, platform_principal_policy
 
 MAX_SESSION = cdk.Duration.hours(1)
 
@@ -35,10 +36,18 @@ class PlatformPrincipal(Construct):
 
     Customers name this role (never a function role) in their trust policy, so function roles can be
     replaced freely. Only the `trusted` functions' roles may assume it, and it may assume roles in *other*
-    accounts only: never one of the platform's own roles.
+    accounts only: never one of the platform's own roles, nor, unless `allow_own_organization`, a role
+    of any account in the platform's AWS Organization (`infra.platform_policy`).
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, trusted: Sequence[lambda_.IFunction]) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        trusted: Sequence[lambda_.IFunction],
+        allow_own_organization: bool,
+    ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
         roles = [_role_of(function) for function in trusted]
@@ -51,33 +60,24 @@ class PlatformPrincipal(Construct):
             assumed_by=iam.CompositePrincipal(*roles),
             max_session_duration=MAX_SESSION,
             inline_policies={
-                "AssumeCustomerRoles": iam.PolicyDocument(
-                    statements=[
-                        iam.PolicyStatement(
-                            sid="AssumeRolesInOtherAccountsOnly",
-                            actions=["sts:AssumeRole"],
-                            resources=[_any_role_arn(stack)],
-                            # The platform's own roles are out of reach even if one trusted it.
-                            conditions={"StringNotEquals": {"aws:ResourceAccount": stack.account}},
-                        )
-                    ]
+                "AssumeCustomerRoles": iam.PolicyDocument.from_json(
+                    platform_principal_policy(
+                        stack.partition, stack.account, allow_own_organization=allow_own_organization
+                    )
                 )
             },
         )
         nag.wildcard_resource(
             self.role,
-            _any_role_arn(stack),
-            "Customers' role ARNs are only known at runtime (each customer names its own role); the "
-            "aws:ResourceAccount condition keeps every role of the platform's own account out of reach.",
+            any_role_arn(stack.partition),
+            "Customers' role ARNs are only known at runtime (each customer names its own role); explicit "
+            "denies keep every role of the platform's own account, and by default of its organization, "
+            "out of reach whatever their trust policies say.",
         )
         for function in trusted:
             iam.Grant.add_to_principal(
                 grantee=function, actions=["sts:AssumeRole"], resource_arns=[self.role_arn]
             )
-
-
-def _any_role_arn(stack: cdk.Stack) -> str:
-    return stack.format_arn(service="iam", region="", account="*", resource="role", resource_name="*")
 
 
 def _role_of(function: lambda_.IFunction) -> iam.IRole:

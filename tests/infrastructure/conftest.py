@@ -26,6 +26,8 @@ CONTEXT_OVERRIDES = {
     "maxAccountsPerTenant": "50",
     "validationsPerMinute": "10",
     "crawlRequestsPerHour": "4",
+    # Any case is accepted: the platform principal may then reach the platform's organization.
+    "allowOwnOrganization": "True",
 }
 
 Statement = dict[str, Any]

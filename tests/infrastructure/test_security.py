@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 
+import aws_cdk as cdk
+import pytest
 from aws_cdk.assertions import Template
+
+from infra.config import SkylightSettings
+from infra.synth import build_app
 
 TABLE_WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
 WILDCARD_ACTION = re.compile(r"^(\*|[A-Za-z0-9-]+:\*)$")
@@ -43,13 +49,87 @@ def test_platform_principal_trusts_only_the_roles_of_functions_that_call_custome
     assert "Condition" not in statement
 
 
-def test_platform_principal_may_only_assume_roles_outside_the_platform_account(view):
-    statements = view.identity_statements(view.ids["PlatformPrincipalRole"])
+ANY_ROLE = "arn:aws:iam::*:role/*"
+ACCOUNT_DENY = {"StringEquals": {"aws:ResourceAccount": {"Ref": "AWS::AccountId"}}}
+ORGANIZATION_DENY = {"StringEquals": {"aws:ResourceOrgID": "${aws:PrincipalOrgID}"}}
 
-    (statement,) = statements
-    assert statement["Action"] == "sts:AssumeRole"
-    assert statement["Resource"] == "arn:aws:iam::*:role/*"
-    assert statement["Condition"] == {"StringNotEquals": {"aws:ResourceAccount": {"Ref": "AWS::AccountId"}}}
+
+def _principal_policy(template):
+    """Every statement (Allow and Deny) of the platform principal's policies, by Sid."""
+    ((role_id, role),) = [
+        (logical_id, resource["Properties"])
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::IAM::Role"
+        and resource["Properties"].get("RoleName") == "Skylight-platform-principal"
+    ]
+    # One inline policy, and no policy attached to the role besides.
+    (policy,) = role["Policies"]
+    assert policy["PolicyName"] == "AssumeCustomerRoles"
+    assert not [
+        resource
+        for resource in template["Resources"].values()
+        if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+        and {"Ref": role_id} in resource["Properties"].get("Roles", [])
+    ]
+    statements = policy["PolicyDocument"]["Statement"]
+    by_sid = {statement["Sid"]: statement for statement in statements}
+    assert len(by_sid) == len(statements)
+    return by_sid
+
+
+def test_platform_principal_may_assume_any_role_but_those_of_the_platform_account_and_organization(view):
+    statements = _principal_policy(view.template)
+
+    assert set(statements) == {
+        "AssumeCustomerRoles",
+        "DenyRolesOfThePlatformAccount",
+        "DenyRolesOfThePlatformOrganization",
+    }
+    allow = statements["AssumeCustomerRoles"]
+    assert (allow["Effect"], allow["Action"], allow["Resource"]) == ("Allow", "sts:AssumeRole", ANY_ROLE)
+    assert "Condition" not in allow
+    for sid, condition in [
+        ("DenyRolesOfThePlatformAccount", ACCOUNT_DENY),
+        ("DenyRolesOfThePlatformOrganization", ORGANIZATION_DENY),
+    ]:
+        deny = statements[sid]
+        assert (deny["Effect"], deny["Action"], deny["Resource"]) == ("Deny", "sts:AssumeRole", ANY_ROLE)
+        assert deny["Condition"] == condition
+
+
+def test_allowing_the_own_organization_keeps_the_platform_account_denied(overridden_template):
+    # Given allowOwnOrganization=True (see CONTEXT_OVERRIDES: a string, as the CLI gives it)
+    statements = _principal_policy(overridden_template)
+
+    assert set(statements) == {"AssumeCustomerRoles", "DenyRolesOfThePlatformAccount"}
+    deny = statements["DenyRolesOfThePlatformAccount"]
+    assert (deny["Effect"], deny["Resource"], deny["Condition"]) == ("Deny", ANY_ROLE, ACCOUNT_DENY)
+    assert "aws:ResourceOrgID" not in json.dumps(statements)
+
+
+@pytest.mark.parametrize("value", [True, False, "true", "FALSE", " True "])
+def test_allow_own_organization_reads_booleans_and_their_strings(value):
+    app = cdk.App(context={"allowOwnOrganization": value})
+
+    expected = value if isinstance(value, bool) else value.strip().lower() == "true"
+    assert SkylightSettings.from_context(app).allow_own_organization is expected
+
+
+def test_the_own_organization_is_denied_unless_the_context_says_otherwise():
+    assert SkylightSettings.from_context(cdk.App()).allow_own_organization is False
+
+
+@pytest.mark.parametrize("value", ["yes", "1", "", "on", 1, 0, ["true"]])
+def test_allow_own_organization_that_is_not_true_or_false_is_refused(value):
+    app = cdk.App(context={"allowOwnOrganization": value})
+
+    with pytest.raises(ValueError, match="context allowOwnOrganization must be true or false"):
+        SkylightSettings.from_context(app)
+
+
+def test_a_stack_with_an_unreadable_allow_own_organization_is_not_built():
+    with pytest.raises(ValueError, match="allowOwnOrganization"):
+        build_app(context={"allowOwnOrganization": "maybe"})
 
 
 def test_only_functions_that_call_customers_may_assume_the_platform_principal(view):

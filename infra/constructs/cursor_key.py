@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra import nag
+from infra.constructs import key_policy
 
 CURSOR_KEY_ALIAS = "alias/skylight-cursors"
 MAC_ALGORITHM = "HMAC_SHA_256"
@@ -18,7 +18,8 @@ ENVIRONMENT_VARIABLE = "CURSOR_KEY_ID"
 
 class CursorKey(Construct):
     """An HMAC_256 key used for GENERATE_VERIFY_MAC only. Each API container calls GenerateMac once, over
-    a fixed label, and signs cursors locally with the result; no other function may use the key."""
+    a fixed label, and signs cursors locally with the result; no other function may use the key (its
+    key policy names the roles granted `grant_sign`, and the account only administers it)."""
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
@@ -32,6 +33,8 @@ class CursorKey(Construct):
             # Losing the key only invalidates the cursors in flight (clients start their listing again).
             removal_policy=cdk.RemovalPolicy.DESTROY,
             pending_window=cdk.Duration.days(7),
+            # The account administers the key; only the roles granted `grant_sign` may use it.
+            policy=key_policy.administered_key_policy(),
         )
         no_rotation = (
             "KMS cannot rotate HMAC keys (automatic rotation is for symmetric encryption keys only). The "
@@ -43,11 +46,10 @@ class CursorKey(Construct):
 
     def grant_sign(self, function: lambda_.Function) -> None:
         """Let `function` derive the cursor signing key: GenerateMac with HMAC_SHA_256 on this key only."""
-        function.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["kms:GenerateMac"],
-                resources=[self.key.key_arn],
-                conditions={"StringEquals": {"kms:MacAlgorithm": MAC_ALGORITHM}},
-            )
+        key_policy.grant(
+            self.key,
+            function,
+            "kms:GenerateMac",
+            conditions={"StringEquals": {"kms:MacAlgorithm": MAC_ALGORITHM}},
         )
         function.add_environment(ENVIRONMENT_VARIABLE, self.key.key_arn)

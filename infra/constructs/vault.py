@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra import nag
+from infra.constructs import key_policy
 from infra.constructs.data import grant_read_write_items, key_value_table
 
 VAULT_KEY_ALIAS = "alias/skylight-vault"
@@ -24,7 +24,8 @@ CONTEXT_KEYS = ("tenant_id", "account_id", "purpose")
 class SecretVault(Construct):
     """A rotating KMS key of its own, separate from the table's, so that reading the table (or holding
     the table key) never opens a secret. Grants are per function and per purpose, and every call must
-    carry the full encryption context.
+    carry the full encryption context. The key policy names each granted role: the account
+    administers the key but no other identity may use it.
 
     Sealed secrets live in a table of their own WITHOUT point-in-time recovery: a secret destroyed at
     disconnect (crypto-shredding: ciphertext and wrapped data key deleted) must not come back from a
@@ -40,6 +41,8 @@ class SecretVault(Construct):
             description="Skylight vault: wraps the data keys of stored customer credentials",
             enable_key_rotation=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
+            # The account administers the key; only the roles granted below may use it.
+            policy=key_policy.administered_key_policy(),
         )
         self.table = key_value_table(self, "Secrets", key=table_key, point_in_time_recovery=False)
         nag.acknowledge_checkov(
@@ -61,20 +64,20 @@ class SecretVault(Construct):
         self.table.grant_read_data(function)
 
     def _grant(self, function: lambda_.Function, action: str, purposes: Sequence[str]) -> None:
-        function.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=[action],
-                resources=[self.key.key_arn],
-                conditions={
-                    "StringEquals": {"kms:EncryptionContext:purpose": list(purposes)},
-                    # The context must name tenant and account too, and nothing else.
-                    "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": list(CONTEXT_KEYS)},
-                    "Null": {
-                        "kms:EncryptionContext:tenant_id": "false",
-                        "kms:EncryptionContext:account_id": "false",
-                    },
+        # In the role's policy and in the key policy, with the same conditions.
+        key_policy.grant(
+            self.key,
+            function,
+            action,
+            conditions={
+                "StringEquals": {"kms:EncryptionContext:purpose": list(purposes)},
+                # The context must name tenant and account too, and nothing else.
+                "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": list(CONTEXT_KEYS)},
+                "Null": {
+                    "kms:EncryptionContext:tenant_id": "false",
+                    "kms:EncryptionContext:account_id": "false",
                 },
-            )
+            },
         )
         function.add_environment("VAULT_KEY_ID", self.key.key_arn)
         function.add_environment("SECRETS_TABLE_NAME", self.table.table_name)

@@ -15,6 +15,7 @@ from typing import Any
 
 import boto3
 
+from infra.config import FUNCTIONS_DIR, REPO_ROOT
 from local.http_api import LocalHttpApi, Route
 from local.schedules import ScheduleRunner
 from local.stack import REGION, EmulatorResources, LocalStack, Resolver, provision
@@ -36,8 +37,11 @@ class LocalRun:
         return self.emulator.client(service, account_id, region)
 
     def stop(self) -> None:
+        from local.emulator.function_processes import stop_all
+
         self.schedules.stop()
         self.api.stop()
+        stop_all()
         self.emulator.stop()
 
 
@@ -93,31 +97,60 @@ def start(api_port: int, emulator_port: int, host: str = "127.0.0.1") -> LocalRu
 
 
 def _configure_functions(stack: LocalStack) -> None:
-    """Give the in-process functions their configuration and their execution role's identity.
+    """Run each function in worker processes of its own, as its own execution role.
 
-    All functions share one process, so they share one environment: the stack gives them the
-    same configuration. Their credentials are a session of the API function's execution role,
-    as the Lambda service would hand it over (the emulator's STS backend issues it directly).
+    A worker's environment is what Lambda would give that function: its variables from the template
+    (with the operator's overrides) and a session of its execution role, as the Lambda service hands
+    it over (the emulator's STS backend issues it directly); plus the emulator's endpoint. So the
+    emulator holds each function to its own role's policies. This process keeps the union of the
+    functions' variables (no credentials): the demo reads resource names from it.
     """
-    resolver = Resolver(stack)
-    functions = stack.of_type("AWS::Lambda::Function").values()
-    environment: dict[str, str] = {}
-    for function in functions:
-        environment.update(
-            resolver.resolve(function["Properties"].get("Environment", {}).get("Variables", {}))
-        )
-    environment.pop("POWERTOOLS_LOG_LEVEL", None)
-    os.environ.update(with_operator_overrides(environment, os.environ))
-
-    api = next(f for f in functions if f["Properties"]["Handler"] == API_HANDLER)
+    from local.emulator.function_processes import FunctionProcesses, serve_in_processes
     from local.emulator.server import lambda_execution_credentials
 
-    credentials = lambda_execution_credentials(resolver.resolve(api["Properties"]["Role"]))
-    os.environ.update(
-        AWS_ACCESS_KEY_ID=credentials["AccessKeyId"],
-        AWS_SECRET_ACCESS_KEY=credentials["SecretAccessKey"],
-        AWS_SESSION_TOKEN=credentials["SessionToken"],
-    )
+    resolver = Resolver(stack)
+    names: dict[str, str] = {}
+    for logical_id, function in stack.of_type("AWS::Lambda::Function").items():
+        properties = function["Properties"]
+        variables = resolver.resolve(properties.get("Environment", {}).get("Variables", {}))
+        variables.pop("POWERTOOLS_LOG_LEVEL", None)
+        configuration = with_operator_overrides(variables, os.environ)
+        names.update(configuration)
+        name = stack.resources[logical_id].ref
+        session = lambda_execution_credentials(resolver.resolve(properties["Role"]), session_name=name)
+        environment = {
+            **_runtime_environment(),
+            **configuration,
+            "AWS_ACCESS_KEY_ID": session["AccessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": session["SecretAccessKey"],
+            "AWS_SESSION_TOKEN": session["SessionToken"],
+        }
+        size = min(int(properties.get("ReservedConcurrentExecutions", LOCAL_WORKERS)), LOCAL_WORKERS)
+        processes = FunctionProcesses(name, properties["Handler"], environment, str(REPO_ROOT), size)
+        serve_in_processes(processes)
+        processes.warm()
+    os.environ.update(names)
+
+
+#: The most worker processes one function gets locally (each runs one invocation at a time).
+LOCAL_WORKERS = 4
+
+
+def _runtime_environment() -> dict[str, str]:
+    """What every local function's process gets besides its own configuration and credentials."""
+    passed = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "TMPDIR") if name in os.environ}
+    return {
+        **passed,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ENDPOINT_URL": os.environ["AWS_ENDPOINT_URL"],
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+        # Metrics are disabled locally; Powertools still warns about every empty flush.
+        "PYTHONWARNINGS": "ignore:No application metrics to publish",
+        "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), str(FUNCTIONS_DIR)]),
+    }
 
 
 # Settings the person running the local API may override from their shell, to see behaviour that

@@ -79,6 +79,7 @@ def use_environment(values: dict[str, str]) -> None:
     """Make `values` this process's environment (and the functions' package importable)."""
     os.environ.update(values)
     for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        os.environ.pop(name, None)
+        if name not in values:
+            os.environ.pop(name, None)
     if str(FUNCTIONS_DIR) not in sys.path:
         sys.path.insert(0, str(FUNCTIONS_DIR))

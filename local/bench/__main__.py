@@ -49,6 +49,9 @@ def run_all(options: Options, imports: bool = True) -> Runs:
         use_environment(environment(emulator.endpoint_url))
         platform = Platform(emulator)
         platform.create()
+        # From here on, this process and the workers act as the functions' role.
+        functions = {**environment(emulator.endpoint_url), **platform.functions_environment()}
+        use_environment(functions)
         account_id = platform.connect(CUSTOMER_ACCOUNT)
         customer = CustomerAccount(emulator, CUSTOMER_ACCOUNT)
         mixes = region_mixes(options)
@@ -58,7 +61,7 @@ def run_all(options: Options, imports: bool = True) -> Runs:
         # One worker per region of the account, plus the global types: a first crawl runs each alone
         # (the small run shares a few).
         size = 6 if options.small else len(DEFAULT_ENABLED) + 1
-        with CrawlWorkers(size, environment(emulator.endpoint_url), options.latency_ms) as workers:
+        with CrawlWorkers(size, functions, options.latency_ms) as workers:
             workers.warm()
             setup_s = time.perf_counter() - started
 

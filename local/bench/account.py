@@ -19,12 +19,17 @@ from typing import Any
 
 import boto3
 
+from infra.platform_policy import platform_principal_policy
 from local.bench import PLATFORM_PRINCIPAL_ARN, REGION, TABLE, TENANT
 from local.bench.workers import Latency, build_services
 
 # Where most of the account lives, and each one's share of it.
 MAIN_REGIONS = {"us-east-1": 0.6, "eu-west-1": 0.4}
 SMALL_EXTRA_REGION = "us-west-2"
+PLATFORM_ACCOUNT = PLATFORM_PRINCIPAL_ARN.split(":")[4]
+FUNCTIONS_ROLE_NAME = "skylight-bench-functions"
+FUNCTIONS_ROLE_ARN = f"arn:aws:iam::{PLATFORM_ACCOUNT}:role/{FUNCTIONS_ROLE_NAME}"
+LAMBDA_SERVICE = {"Service": "lambda.amazonaws.com"}
 
 
 @dataclass(frozen=True)
@@ -116,11 +121,28 @@ class Platform:
             ],
             BillingMode="PAY_PER_REQUEST",
         )
-        # Trusted by the platform account, where the functions' roles live.
-        trust = _trusting({"AWS": f"arn:aws:iam::{PLATFORM_PRINCIPAL_ARN.split(':')[4]}:root"})
-        self.emulator.client("iam").create_role(
-            RoleName=PLATFORM_PRINCIPAL_ARN.rsplit("/", 1)[1], AssumeRolePolicyDocument=trust
+        # The functions' role (one here: the crawl's tasks and the connect share it) and the platform
+        # principal it assumes, with the deployed stack's policy: no root ever assumes a role.
+        iam = self.emulator.client("iam")
+        iam.create_role(RoleName=FUNCTIONS_ROLE_NAME, AssumeRolePolicyDocument=_trusting(LAMBDA_SERVICE))
+        iam.put_role_policy(
+            RoleName=FUNCTIONS_ROLE_NAME, PolicyName="grants", PolicyDocument=json.dumps(_functions_policy())
         )
+        principal = PLATFORM_PRINCIPAL_ARN.rsplit("/", 1)[1]
+        iam.create_role(RoleName=principal, AssumeRolePolicyDocument=_trusting({"AWS": FUNCTIONS_ROLE_ARN}))
+        policy = platform_principal_policy("aws", PLATFORM_ACCOUNT, allow_own_organization=False)
+        iam.put_role_policy(RoleName=principal, PolicyName="assume", PolicyDocument=json.dumps(policy))
+
+    def functions_environment(self) -> dict[str, str]:
+        """The functions' credentials, as Lambda hands them over: a session of their role."""
+        from local.emulator.server import lambda_execution_credentials
+
+        session = lambda_execution_credentials(FUNCTIONS_ROLE_ARN, "skylight-bench")
+        return {
+            "AWS_ACCESS_KEY_ID": session["AccessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": session["SecretAccessKey"],
+            "AWS_SESSION_TOKEN": session["SessionToken"],
+        }
 
     def connect(self, account_id: str) -> str:
         """The customer creates the role from the onboarding kit; the tenant connects it. Its id."""
@@ -142,6 +164,15 @@ class Platform:
         credentials = {"type": "role", "role_arn": role["Role"]["Arn"]}
         account = connect_account(self.services, caller, "aws", "Benchmark", Access.READ_ONLY, credentials)
         return str(account.id)
+
+
+def _functions_policy() -> dict[str, Any]:
+    table = f"arn:aws:dynamodb:{REGION}:{PLATFORM_ACCOUNT}:table/{TABLE}"
+    statements = [
+        {"Effect": "Allow", "Action": "dynamodb:*", "Resource": [table, f"{table}/index/*"]},
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": PLATFORM_PRINCIPAL_ARN},
+    ]
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 def _trusting(principal: dict[str, str]) -> str:

@@ -6,7 +6,8 @@ The server (one per process; `port=0` picks a free port)::
 
     with start_emulator(port=0) as emulator:
         emulator.client("iam", account_id="111111111111").create_role(...)  # a customer account
-        emulator.client("sts").assume_role(...)  # the platform account, 123456789012
+        emulator.client("iam").create_role(...)  # the platform account, 123456789012
+        session = lambda_execution_credentials(role_arn)  # a role session, as Lambda hands one over
 
 In-process, in a pytest fixture::
 
@@ -20,13 +21,19 @@ In-process, in a pytest fixture::
             yield
 
 `client_for_account(service, account_id, endpoint_url, region)` builds a client acting as the root
-of an account (endpoint_url=None in-process).
+of an account (endpoint_url=None in-process). As in AWS, an account root may do anything in its
+account except assume a role; every user and role session, in any account, is held to IAM.
 """
 
 from local.emulator.clients import ACCOUNT_HEADER, address_account, client_for_account
-from local.emulator.iam_enforcement import PLATFORM_ACCOUNT_ID
 from local.emulator.patches import install, is_installed
-from local.emulator.server import EMULATOR_MOTO_CONFIG, EmulatorHandle, start_emulator
+from local.emulator.server import (
+    EMULATOR_MOTO_CONFIG,
+    PLATFORM_ACCOUNT_ID,
+    EmulatorHandle,
+    lambda_execution_credentials,
+    start_emulator,
+)
 
 __all__ = [
     "ACCOUNT_HEADER",
@@ -37,5 +44,6 @@ __all__ = [
     "client_for_account",
     "install",
     "is_installed",
+    "lambda_execution_credentials",
     "start_emulator",
 ]

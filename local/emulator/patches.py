@@ -4,9 +4,9 @@ Each patch lives in its own module, whose docstring names the moto gap it closes
 
 * `trust_policy`      STS AssumeRole evaluates the target role's trust policy and External ID;
 * `access_keys`       long-term access keys must exist and sign with their secret; root keys exist;
-* `iam_enforcement`   sessions of customer-account roles are held to the role's policies;
+* `iam_enforcement`   every user and role session is held to its policies (resources, conditions, keys);
 * `managed_policies`  AWS managed policies (ReadOnlyAccess, ...) can be attached on demand;
-* `lambda_runtime`    Lambda invocations import and run the function's handler in-process;
+* `lambda_runtime`    Lambda invocations run the function's handler (in its own processes, or here);
 * `denials`           the access-denied codes count as common errors (no moto warning per denial);
 * `regions`           DescribeRegions answers with the partition's enabled regions only;
 * `buckets`           ListBuckets answers with each bucket's region;
@@ -15,7 +15,8 @@ Each patch lives in its own module, whose docstring names the moto gap it closes
 * `dynamodb_atomicity`  conditional writes and transactions are atomic under concurrent requests;
 * `pagination`        large EC2 and Lambda listings answer page by page (moto answers all at once);
 * `ec2_tags`          an EC2 resource's tags are read from its own entry (moto scans the region's);
-* `backend_names`     moto's service packages are listed once (moto lists its folder per request).
+* `backend_names`     moto's service packages are listed once (moto lists its folder per request);
+* `stopped_executions`  a stopped execution ends ABORTED even if a running task fails afterwards.
 
 The patches change moto's classes, so they apply to the in-process `mock_aws` and to a
 `ThreadedMotoServer` in the same process alike. `install()` is idempotent and thread-safe.
@@ -39,6 +40,7 @@ from local.emulator import (
     managed_policies,
     pagination,
     regions,
+    stopped_executions,
     trust_policy,
 )
 
@@ -68,6 +70,7 @@ def install() -> None:
         pagination.install()
         ec2_tags.install()
         backend_names.install()
+        stopped_executions.install()
         _installed = True
 
 

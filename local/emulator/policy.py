@@ -13,6 +13,8 @@ in patterns. This module implements the subset of the IAM evaluation logic the e
 * `Condition` with the String*, Arn*, Bool and Null operators, the `...IfExists` suffix and the
   `ForAnyValue:` / `ForAllValues:` qualifiers. An operator the evaluator does not know makes an Allow
   statement not apply and a Deny statement apply (fail closed both ways);
+* policy variables (`${aws:PrincipalOrgID}`) in condition values, replaced by the request's value of
+  that key; a value whose variable the request does not carry matches nothing, as in AWS;
 * explicit Deny wins over any Allow; nothing allowed means an implicit deny.
 """
 
@@ -175,12 +177,35 @@ def _conditions_hold(conditions: Mapping[str, Any], context: Mapping[str, Sequen
     unknown = False
     for operator, tests in conditions.items():
         for key, expected in dict(tests).items():
-            values = [str(v) for v in _as_list(expected)]
+            values = _substituted([str(v) for v in _as_list(expected)], context)
             result = _condition_holds(operator, values, context.get(key.lower()))
             if result is False:
                 return False
             unknown = unknown or result is None
     return None if unknown else True
+
+
+_VARIABLE = re.compile(r"\$\{([^}]+)\}")
+
+
+def _substituted(values: list[str], context: Mapping[str, Sequence[str]]) -> list[str]:
+    """Condition values with their policy variables replaced; one with an absent variable is dropped."""
+    resolved = []
+    for value in values:
+        missing = False
+
+        def replace(match: re.Match[str]) -> str:
+            nonlocal missing
+            found = context.get(match.group(1).lower())
+            if not found:
+                missing = True
+                return ""
+            return str(found[0])
+
+        text = _VARIABLE.sub(replace, value)
+        if not missing:
+            resolved.append(text)
+    return resolved
 
 
 def _condition_holds(operator: str, expected: list[str], actual: Sequence[str] | None) -> bool | None:

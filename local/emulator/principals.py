@@ -32,6 +32,11 @@ class Caller:
     session_policy: str | None = None
 
     @property
+    def is_root(self) -> bool:
+        """Whether this is an account's root user (its own keys, or keys moto never issued)."""
+        return self.role_arn is None and self.arn.endswith(":root")
+
+    @property
     def principal(self) -> Principal:
         """This caller as a trust policy's `Principal` element sees it."""
         return Principal(account_id=self.account_id, arns=self.principal_arns)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, cast
 
+from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.config import DefaultConfig, default_user_config
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from moto.server import ThreadedMotoServer
@@ -25,6 +26,9 @@ from werkzeug.serving import ThreadedWSGIServer
 from local.emulator.clients import client_for_account
 from local.emulator.keep_alive import KeepAliveRequestHandler, OpenConnections
 from local.emulator.patches import install
+
+#: The account Skylight's own stack runs in: moto's default account, which unknown keys act as.
+PLATFORM_ACCOUNT_ID = DEFAULT_ACCOUNT_ID
 
 #: The moto configuration the emulator runs with; pass it to `mock_aws(config=...)` in-process too.
 EMULATOR_MOTO_CONFIG: DefaultConfig = {

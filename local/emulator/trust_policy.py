@@ -7,12 +7,13 @@ roles either (it looks the role up in the caller's account). This patch wraps
 loaded from the IAM backend of the account in the role ARN (partition from the ARN) and its
 AssumeRolePolicyDocument is evaluated against the caller and the request's `sts:ExternalId`. A
 denial is STS's real error: HTTP 403, `AccessDenied`, "User: <caller> is not authorized to perform:
-sts:AssumeRole on resource: <role>".
+sts:AssumeRole on resource: <role>". As in AWS, an account root may not assume any role ("Roles may
+not be assumed by root accounts."); only users and role sessions can.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from moto.iam.exceptions import NotFoundException
@@ -20,7 +21,7 @@ from moto.iam.models import Role, iam_backends
 from moto.sts.responses import TokenResponse
 
 from local.emulator.denials import deny
-from local.emulator.policy import Decision, Request, evaluate
+from local.emulator.policy import Decision, Principal, Request, evaluate
 from local.emulator.principals import Caller, resolve_caller
 
 _PATCH_MARK = "_skylight_trust_policy"
@@ -59,10 +60,26 @@ def may_assume_role(
     return evaluate([role.assume_role_policy_document], request) is Decision.ALLOW
 
 
+def trust_names_directly(principal: Principal, role_arn: str, context: Mapping[str, Sequence[str]]) -> bool:
+    """Whether the role's trust policy allows `principal` by its own ARN (not through its account).
+
+    Within one account such a trust is enough on its own, as in AWS: the caller needs no identity
+    grant for sts:AssumeRole. A trust that names the account delegates to the caller's IAM instead.
+    """
+    role = find_role(role_arn)
+    if role is None:
+        return False
+    named = Principal(account_id="", arns=principal.arns)
+    request = Request(action="sts:AssumeRole", resource=role_arn, principal=named, context=context)
+    return evaluate([role.assume_role_policy_document], request) is Decision.ALLOW
+
+
 def _checked_assume_role(original: Callable[[TokenResponse], Any]) -> Callable[[TokenResponse], Any]:
     def assume_role(self: TokenResponse) -> Any:
         role_arn = str(self._get_param("RoleArn") or "")
         caller = resolve_caller(self.get_access_key(), self.current_account, self.partition)
+        if caller.is_root:
+            raise deny(self, "Roles may not be assumed by root accounts.", code="AccessDenied")
         external_id, session_name = self._get_param("ExternalId"), self._get_param("RoleSessionName")
         if not may_assume_role(caller, role_arn, external_id, session_name):
             action = "sts:AssumeRole"

@@ -14,13 +14,22 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local.emulator import EMULATOR_MOTO_CONFIG, EmulatorHandle, client_for_account, install, start_emulator
+from local.emulator import (
+    EMULATOR_MOTO_CONFIG,
+    EmulatorHandle,
+    client_for_account,
+    install,
+    lambda_execution_credentials,
+    start_emulator,
+)
 
 PLATFORM = "123456789012"
 CUSTOMER = "111111111111"
 OTHER_CUSTOMER = "222222222222"
 PLATFORM_PRINCIPAL = f"arn:aws:iam::{PLATFORM}:role/Skylight-platform-principal"
 LAMBDA_ROLE = f"arn:aws:iam::{PLATFORM}:role/lambda-execution"
+#: The platform role the scenarios assume from by default: an account root may not assume roles.
+PLATFORM_CALLER = f"arn:aws:iam::{PLATFORM}:role/platform-caller"
 
 install()
 # One session for the whole run: it caches the service models that every new client would load again.
@@ -33,6 +42,7 @@ class Aws:
 
     endpoint_url: str | None
     _clients: dict[tuple[str, str | None, str | None], Any] = field(default_factory=dict)
+    _caller: dict[str, str] | None = None
 
     def client(
         self, service: str, account_id: str | None = None, credentials: dict[str, str] | None = None
@@ -62,15 +72,25 @@ class Aws:
             iam.put_role_policy(RoleName=name, PolicyName="inline", PolicyDocument=json.dumps(policy))
         return arn
 
+    def platform_caller(self) -> dict[str, str]:
+        """A session of a platform-account role that may call sts:AssumeRole on any role, as a
+        function's execution role would be handed by the Lambda service."""
+        if self._caller is None:
+            self.create_role(
+                PLATFORM, "platform-caller", trust(service="lambda.amazonaws.com"), allow("sts:AssumeRole")
+            )
+            self._caller = lambda_execution_credentials(PLATFORM_CALLER, "skylight")
+        return self._caller
+
     def assume(
         self, role_arn: str, external_id: str | None = None, credentials: dict[str, str] | None = None
     ) -> dict[str, str]:
+        """AssumeRole as `credentials`, by default as the platform caller (never as a root)."""
         kwargs: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": "skylight"}
         if external_id is not None:
             kwargs["ExternalId"] = external_id
-        result: dict[str, str] = self.client("sts", credentials=credentials).assume_role(**kwargs)[
-            "Credentials"
-        ]
+        sts = self.client("sts", credentials=credentials or self.platform_caller())
+        result: dict[str, str] = sts.assume_role(**kwargs)["Credentials"]
         return result
 
     def create_function(self, name: str, handler: str) -> str:
@@ -158,6 +178,6 @@ def aws(request: pytest.FixtureRequest) -> Aws:
 
 @pytest.fixture
 def platform_principal(aws: Aws) -> dict[str, str]:
-    """Credentials of a session of Skylight's platform principal (trusted by the platform account root)."""
-    aws.create_role(PLATFORM, "Skylight-platform-principal", trust(f"arn:aws:iam::{PLATFORM}:root"))
+    """Credentials of a session of Skylight's platform principal, assumed by the platform caller."""
+    aws.create_role(PLATFORM, "Skylight-platform-principal", trust(PLATFORM_CALLER), allow("sts:AssumeRole"))
     return aws.assume(PLATFORM_PRINCIPAL)

@@ -29,3 +29,38 @@ def disconnected(event: Any, context: Any) -> dict[str, Any]:
 def unserializable(event: Any, context: Any) -> object:
     """Return something JSON cannot carry."""
     return object()
+
+
+def whoami(event: Any, context: Any) -> dict[str, Any]:
+    """Which process runs the handler, with which credentials and configuration."""
+    import os
+
+    return {
+        "pid": os.getpid(),
+        "access_key": os.environ.get("AWS_ACCESS_KEY_ID"),
+        "setting": os.environ.get("SETTING"),
+        "remaining_ms": context.get_remaining_time_in_millis(),
+    }
+
+
+def sleeps(event: Any, context: Any) -> dict[str, Any]:
+    """Outlive any short timeout."""
+    import time
+
+    time.sleep(float(event.get("seconds", 30)))
+    return {}
+
+
+def exits(event: Any, context: Any) -> dict[str, Any]:
+    """The process dies mid-invocation, as a runtime that crashes does."""
+    import os
+
+    os._exit(3)
+
+
+def fails_after(event: Any, context: Any) -> dict[str, Any]:
+    """Run for a while, then fail with a named error (a task still running when its execution stops)."""
+    import time
+
+    time.sleep(float(event.get("seconds", 1)))
+    raise AccountDisconnected(f"account {event.get('account_id')} is disconnected")

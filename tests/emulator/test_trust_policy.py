@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.emulator.conftest import CUSTOMER, OTHER_CUSTOMER, PLATFORM, PLATFORM_PRINCIPAL, Aws, trust
+from local.emulator import lambda_execution_credentials
+from tests.emulator.conftest import (
+    CUSTOMER,
+    OTHER_CUSTOMER,
+    PLATFORM,
+    PLATFORM_PRINCIPAL,
+    Aws,
+    allow,
+    trust,
+)
 
 EXTERNAL_ID = "skylight-tenant-7f3a"
 
@@ -65,14 +75,28 @@ def test_principal_not_named_is_denied(aws: Aws, platform_principal: dict[str, s
     assert error.value.response["Error"]["Code"] == "AccessDenied"
 
 
-def test_a_named_role_is_not_its_account_root(aws: Aws) -> None:
-    """The trust names the platform principal role: the platform account's root may not assume."""
+def test_a_named_role_is_not_any_other_principal_of_its_account(aws: Aws) -> None:
+    """The trust names the platform principal role: another role of the platform account may not
+    assume, even one whose own policy allows sts:AssumeRole on every role."""
     role = aws.create_role(CUSTOMER, "SkylightReadOnly", trust(PLATFORM_PRINCIPAL, EXTERNAL_ID))
 
     with pytest.raises(ClientError) as error:
         aws.assume(role, EXTERNAL_ID)
 
-    assert_denied(error, f"arn:aws:iam::{PLATFORM}:root", role)
+    assert_denied(error, f"arn:aws:sts::{PLATFORM}:assumed-role/platform-caller/skylight", role)
+
+
+@pytest.mark.parametrize("principal", [f"arn:aws:iam::{PLATFORM}:root", "*"])
+def test_an_account_root_may_not_assume_roles(aws: Aws, principal: str) -> None:
+    """As in AWS, whatever the trust policy says (even a principal of `*`)."""
+    role = aws.create_role(CUSTOMER, "TrustsEveryone", trust(principal))
+
+    with pytest.raises(ClientError) as error:
+        aws.client("sts").assume_role(RoleArn=role, RoleSessionName="root")
+
+    assert error.value.response["Error"]["Code"] == "AccessDenied"
+    assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert error.value.response["Error"]["Message"] == "Roles may not be assumed by root accounts."
 
 
 @pytest.mark.parametrize("principal", [f"arn:aws:iam::{PLATFORM}:root", PLATFORM, [OTHER_CUSTOMER, PLATFORM]])
@@ -81,13 +105,32 @@ def test_account_principal_trusts_every_caller_of_that_account(
 ) -> None:
     role = aws.create_role(CUSTOMER, "TrustsPlatformAccount", trust(principal, EXTERNAL_ID))
 
-    assert aws.assume(role, EXTERNAL_ID)["AccessKeyId"]  # the account root
-    assert aws.assume(role, EXTERNAL_ID, credentials=platform_principal)["AccessKeyId"]  # a role session
+    assert aws.assume(role, EXTERNAL_ID)["AccessKeyId"]  # one role session of the account
+    assert aws.assume(role, EXTERNAL_ID, credentials=platform_principal)["AccessKeyId"]  # another
+
+
+def test_an_account_principal_needs_the_callers_own_permission(aws: Aws) -> None:
+    """A trust naming an account delegates to that account's IAM: the caller's identity policy must
+    allow sts:AssumeRole on the role too."""
+    role = aws.create_role(CUSTOMER, "TrustsPlatformAccount", trust(PLATFORM, EXTERNAL_ID))
+    aws.create_role(PLATFORM, "no-assume", trust(service="lambda.amazonaws.com"), allow("ec2:Describe*"))
+    session = lambda_execution_credentials(f"arn:aws:iam::{PLATFORM}:role/no-assume", "skylight")
+
+    with pytest.raises(ClientError) as error:
+        aws.assume(role, EXTERNAL_ID, credentials=session)
+
+    assert error.value.response["Error"]["Code"] == "AccessDenied"
+    assert (
+        "no identity-based policy allows the sts:AssumeRole action"
+        in (error.value.response["Error"]["Message"])
+    )
 
 
 def test_iam_user_is_named_by_its_arn(aws: Aws) -> None:
     iam = aws.client("iam")
     user_arn = iam.create_user(UserName="operator")["User"]["Arn"]
+    policy = json.dumps(allow("sts:AssumeRole"))  # cross-account: the caller's own IAM must allow
+    iam.put_user_policy(UserName="operator", PolicyName="assume", PolicyDocument=policy)
     key = iam.create_access_key(UserName="operator")["AccessKey"]
     credentials = {"AccessKeyId": key["AccessKeyId"], "SecretAccessKey": key["SecretAccessKey"]}
     named = aws.create_role(CUSTOMER, "TrustsOperator", trust(user_arn))
@@ -147,6 +190,7 @@ def test_deny_wins(aws: Aws, platform_principal: dict[str, str]) -> None:
 
 def test_same_account_roles_are_checked(aws: Aws, platform_principal: dict[str, str]) -> None:
     """Skylight's functions assume the platform principal: its trust names specific roles."""
+    # Neither has an identity grant: within one account, a trust naming the role is enough.
     worker = aws.create_role(PLATFORM, "worker", trust(f"arn:aws:iam::{PLATFORM}:root"))
     stranger = aws.create_role(PLATFORM, "stranger", trust(f"arn:aws:iam::{PLATFORM}:root"))
     target = aws.create_role(PLATFORM, "platform-target", trust(worker))
@@ -154,6 +198,9 @@ def test_same_account_roles_are_checked(aws: Aws, platform_principal: dict[str, 
     assert aws.assume(target, credentials=aws.assume(worker))["AccessKeyId"]
     with pytest.raises(ClientError) as error:
         aws.assume(target, credentials=aws.assume(stranger))
-    assert_denied(error, f"arn:aws:sts::{PLATFORM}:assumed-role/stranger/skylight", target)
-    with pytest.raises(ClientError):
-        aws.assume(target)  # the account root is not the named role either
+    message = error.value.response["Error"]["Message"]
+    stranger_session = f"arn:aws:sts::{PLATFORM}:assumed-role/stranger/skylight"
+    assert message.startswith(f"User: {stranger_session} is not authorized to perform: sts:AssumeRole")
+    with pytest.raises(ClientError) as error:
+        aws.assume(target)  # nor is any other role of the account
+    assert_denied(error, f"arn:aws:sts::{PLATFORM}:assumed-role/platform-caller/skylight", target)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -10,9 +11,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from infra.platform_policy import platform_principal_policy
+from local.emulator import lambda_execution_credentials
 from local.emulator.patches import install as install_emulator_patches
 from skylight.config import get_settings
 from skylight.dal.cursors import default_signer
+from skylight.gateways.sessions import shared_botocore_session
 from skylight.handlers import dependencies
 from skylight.providers import base as provider_registry
 from skylight.vault import default_vault
@@ -21,8 +25,15 @@ from tests.support import PLATFORM_PRINCIPAL_ARN, LambdaContext, api_event
 TABLE = "skylight-test"
 SECRETS_TABLE = "skylight-test-secrets"
 SCHEDULE_GROUP = "skylight-test-schedules"
-# One session for the fixtures' own clients: it keeps the service models loaded across tests.
-SESSION = boto3.Session(region_name="us-east-1")
+# One session for the fixtures' own clients (the platform account's root, unrestricted): it keeps the
+# service models loaded across tests.
+ROOT_KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+SESSION = boto3.Session(region_name="us-east-1", **ROOT_KEYS)
+PLATFORM = "123456789012"
+#: The role the functions run as here: one role with every function's grants, each scoped to the
+#: resources the stack scopes it to (the deployed stack gives each function a role of its own).
+FUNCTIONS_ROLE_NAME = "skylight-test-functions"
+FUNCTIONS_ROLE_ARN = f"arn:aws:iam::{PLATFORM}:role/{FUNCTIONS_ROLE_NAME}"
 VAULT_KEY_ALIAS = "alias/skylight-vault"
 CURSOR_KEY_ALIAS = "alias/skylight-cursors"
 
@@ -39,20 +50,68 @@ def create_table(name: str = TABLE) -> None:
     )
 
 
-def create_platform_principal() -> None:
-    """The platform principal, trusted by the platform account (where the functions' roles live)."""
+def create_platform_principal(*, allow_own_organization: bool = False) -> None:
+    """The platform principal as deployed: trusted by the functions' role, with the stack's policy."""
     trust = {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
-                "Action": "sts:AssumeRole",
-            }
+            {"Effect": "Allow", "Principal": {"AWS": FUNCTIONS_ROLE_ARN}, "Action": "sts:AssumeRole"}
         ],
     }
-    SESSION.client("iam").create_role(
-        RoleName=PLATFORM_PRINCIPAL_ARN.split("/")[-1], AssumeRolePolicyDocument=json.dumps(trust)
+    iam = SESSION.client("iam")
+    name = PLATFORM_PRINCIPAL_ARN.split("/")[-1]
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+    policy = platform_principal_policy("aws", PLATFORM, allow_own_organization=allow_own_organization)
+    iam.put_role_policy(RoleName=name, PolicyName="AssumeCustomerRoles", PolicyDocument=json.dumps(policy))
+
+
+def functions_policy(vault_key_arn: str, cursor_key_arn: str) -> dict[str, Any]:
+    """What the stack lets its functions do, together, each grant on its own resources only."""
+    region_account = f"us-east-1:{PLATFORM}"
+    tables = [f"arn:aws:dynamodb:{region_account}:table/{name}" for name in (TABLE, SECRETS_TABLE)]
+    machine = os.environ["STATE_MACHINE_ARN"]
+    executions = machine.replace(":stateMachine:", ":execution:") + ":*"
+    grants: list[tuple[str | list[str], list[str]]] = [
+        ("dynamodb:*", tables + [f"{table}/index/*" for table in tables] + [f"{t}/stream/*" for t in tables]),
+        (
+            ["kms:Decrypt", "kms:GenerateDataKey", "kms:GenerateMac", "kms:DescribeKey"],
+            [vault_key_arn, cursor_key_arn],
+        ),
+        (
+            ["states:StartExecution", "states:StopExecution", "states:DescribeExecution"],
+            [machine, executions],
+        ),
+        ("scheduler:*", [f"arn:aws:scheduler:{region_account}:schedule/{SCHEDULE_GROUP}/*"]),
+        ("iam:PassRole", [os.environ["SCHEDULER_ROLE_ARN"]]),
+        ("sts:AssumeRole", [PLATFORM_PRINCIPAL_ARN]),
+    ]
+    statements = [
+        {"Effect": "Allow", "Action": actions, "Resource": resources} for actions, resources in grants
+    ]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def run_functions_as_their_role(
+    monkeypatch: pytest.MonkeyPatch, vault_key_arn: str, cursor_key_arn: str
+) -> None:
+    """Create the functions' role and hand its session to the functions, as Lambda does: in the
+    environment, and to the process-wide session (which resolved its credentials once already)."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    iam = SESSION.client("iam")
+    iam.create_role(RoleName=FUNCTIONS_ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))
+    policy = json.dumps(functions_policy(vault_key_arn, cursor_key_arn))
+    iam.put_role_policy(RoleName=FUNCTIONS_ROLE_NAME, PolicyName="grants", PolicyDocument=policy)
+    session = lambda_execution_credentials(FUNCTIONS_ROLE_ARN, "skylight-test-functions")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", session["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", session["SecretAccessKey"])
+    monkeypatch.setenv("AWS_SESSION_TOKEN", session["SessionToken"])
+    shared_botocore_session().set_credentials(
+        session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"]
     )
 
 
@@ -66,11 +125,11 @@ def create_state_machine() -> None:
 
 
 def create_vault_key() -> str:
-    """The vault's KMS key, under the alias the functions default to."""
+    """The vault's KMS key, under the alias the functions default to; its ARN."""
     kms = SESSION.client("kms")
-    key_id = kms.create_key(Description="skylight vault")["KeyMetadata"]["KeyId"]
-    kms.create_alias(AliasName=VAULT_KEY_ALIAS, TargetKeyId=key_id)
-    return str(key_id)
+    metadata = kms.create_key(Description="skylight vault")["KeyMetadata"]
+    kms.create_alias(AliasName=VAULT_KEY_ALIAS, TargetKeyId=metadata["KeyId"])
+    return str(metadata["Arn"])
 
 
 def create_cursor_key() -> str:
@@ -115,11 +174,16 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         create_platform_principal()
         SESSION.client("scheduler").create_schedule_group(Name=SCHEDULE_GROUP)
         create_state_machine()
-        create_vault_key()
+        vault_key = create_vault_key()
         # The API function's configuration (the stack sets it on that function only).
-        monkeypatch.setenv("CURSOR_KEY_ID", create_cursor_key())
+        cursor_key = create_cursor_key()
+        monkeypatch.setenv("CURSOR_KEY_ID", cursor_key)
+        run_functions_as_their_role(monkeypatch, vault_key, cursor_key)
         get_settings.cache_clear()
         yield
+    shared_botocore_session().set_credentials(
+        ROOT_KEYS["aws_access_key_id"], ROOT_KEYS["aws_secret_access_key"]
+    )
     reset_caches()
 
 

@@ -12,7 +12,7 @@ from skylight.providers.aws.permissions import READ_PROBES
 from skylight.providers.aws.provider import AwsProvider
 from skylight.providers.base import TenantContext
 from tests.faults import CallLog
-from tests.integration.conftest import aws_provider, stored_account, stored_items
+from tests.integration.conftest import SESSION, aws_provider, stored_account, stored_items
 from tests.integration.test_round_trips import CallRecorder
 from tests.integration.test_unusual_provider_answers import use_gateway_hooks
 from tests.support import (
@@ -222,12 +222,11 @@ def test_the_same_key_cannot_be_connected_twice(api, key_account):
 
 def test_the_sealed_key_lives_in_the_secrets_table_only(api, key_account):
     """The secrets table keeps no point-in-time backup: a destroyed secret cannot come back from one."""
-    import boto3
 
     from tests.integration.conftest import SECRETS_TABLE, TABLE
 
     account, _ = key_account
-    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+    dynamodb = SESSION.client("dynamodb")
     sealed = f"SECRET#{account['id']}"
     in_main = [i["sk"]["S"] for i in dynamodb.scan(TableName=TABLE)["Items"]]
     in_secrets = [i["sk"]["S"] for i in dynamodb.scan(TableName=SECRETS_TABLE)["Items"]]

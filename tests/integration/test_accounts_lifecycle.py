@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from skylight.handlers import dependencies
-from tests.integration.conftest import connect_body, external_id_of
+from tests.integration.conftest import SESSION, connect_body, external_id_of
 from tests.support import CUSTOMER_ACCOUNT, create_customer_role, set_trust_policy, trust_policy
 
 
@@ -123,11 +123,10 @@ def test_a_stale_write_is_detected(api, connected):
 
 
 def test_an_interval_change_succeeds_when_a_disconnect_deletes_the_schedule_meanwhile(api, connected):
-    import boto3
 
     # Given the account's schedule, deleted by a concurrent disconnect just before the update lands
     account, _ = connected
-    scheduler = boto3.client("scheduler", region_name="us-east-1")
+    scheduler = SESSION.client("scheduler")
     name, group = f"crawl-{account['id']}", "skylight-test-schedules"
     events = dependencies.services().schedules.client.meta.events
 

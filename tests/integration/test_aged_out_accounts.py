@@ -1,9 +1,7 @@
 """When DynamoDB's TTL removes an aged-out account, everything it left behind goes with it."""
 
-import boto3
-
 from skylight.handlers.events.aged_out import purge_aged_out_accounts
-from tests.integration.conftest import TABLE, stored_items
+from tests.integration.conftest import SESSION, TABLE, stored_items
 from tests.integration.crawling import run_crawl
 from tests.support import LambdaContext
 
@@ -39,7 +37,7 @@ def test_ttl_removal_of_an_account_purges_its_inventory_summary_and_history(api,
     assert len(items_about(account["id"])) > 20
 
     # TTL removes the account item (moto never runs TTL: done here), then the stream delivers it.
-    boto3.client("dynamodb", region_name="us-east-1").delete_item(
+    SESSION.client("dynamodb").delete_item(
         TableName=TABLE, Key={"pk": {"S": "TENANT#tenant-a"}, "sk": {"S": f"ACCOUNT#{account['id']}"}}
     )
     result = purge_aged_out_accounts({"Records": [stream_record("tenant-a", account["id"])]}, LambdaContext())

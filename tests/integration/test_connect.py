@@ -2,9 +2,7 @@
 
 import json
 
-import boto3
-
-from tests.integration.conftest import connect_body, external_id_of, stored_items
+from tests.integration.conftest import SESSION, connect_body, external_id_of, stored_items
 from tests.support import (
     CUSTOMER_ACCOUNT,
     PLATFORM_PRINCIPAL_ARN,
@@ -157,7 +155,7 @@ def test_read_write_checks_write_access_with_a_dry_run(api):
     assert outcomes(account["steps"])["write_permissions"] == "warning"
     assert "ec2:StopInstances" in account["permissions"]["missing"]
     # Nothing was changed by the write check.
-    ec2 = boto3.client("ec2", region_name="us-east-1")
+    ec2 = SESSION.client("ec2")
     assert ec2.describe_instances()["Reservations"] == []
 
 

@@ -8,6 +8,7 @@ import pytest
 from skylight.handlers import dependencies
 from skylight.handlers.workflow import tasks
 from tests.faults import Throttler
+from tests.integration.conftest import SESSION
 from tests.integration.crawling import customer, customer_function, customer_table, run_crawl
 from tests.integration.test_unusual_provider_answers import use_gateway_hooks
 from tests.support import INVENTORY_READ, LambdaContext, account_client
@@ -462,10 +463,9 @@ def test_inventory_cursors_are_bound_to_their_account_and_filters(api, estate):
 
 
 def test_schedule_follows_the_account(api, connected):
-    import boto3
 
     account, _ = connected
-    scheduler = boto3.client("scheduler", region_name="us-east-1")
+    scheduler = SESSION.client("scheduler")
     schedule = scheduler.get_schedule(Name=f"crawl-{account['id']}", GroupName="skylight-test-schedules")
     assert schedule["ScheduleExpression"] == "rate(360 minutes)"
     assert json.loads(schedule["Target"]["Input"]) == {

@@ -8,13 +8,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
 
 from local.emulator.access_keys import find_access_key
 from skylight.dal.dynamodb import ACCOUNT_PREFIX, SECRET_PREFIX, tenant_pk
 from skylight.handlers import dependencies
-from tests.integration.conftest import SCHEDULE_GROUP, TABLE
+from tests.integration.conftest import SCHEDULE_GROUP, SESSION, TABLE
 from tests.integration.crawling import customer, run_crawl
 from tests.support import CUSTOMER_ACCOUNT, access_key_body, access_key_credentials, create_user_key
 
@@ -30,14 +29,14 @@ def at_day(days: int) -> None:
 
 
 def raw_item(sort_key: str) -> dict[str, Any] | None:
-    table = boto3.client("dynamodb", region_name="us-east-1")
+    table = SESSION.client("dynamodb")
     key = {"pk": {"S": tenant_pk("tenant-a")}, "sk": {"S": sort_key}}
     item = table.get_item(TableName=TABLE, Key=key, ConsistentRead=True).get("Item")
     return dict(item) if item is not None else None
 
 
 def schedule_names() -> list[str]:
-    scheduler = boto3.client("scheduler", region_name="us-east-1")
+    scheduler = SESSION.client("scheduler")
     return [s["Name"] for s in scheduler.list_schedules(GroupName=SCHEDULE_GROUP)["Schedules"]]
 
 

@@ -8,13 +8,12 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
 
 from skylight.dal.dynamodb import SECRET_PREFIX, SecretItem, tenant_pk
 from skylight.dal.dynamodb_inventory import SUMMARY_PREFIX, inventory_pk
 from skylight.handlers import dependencies
-from tests.integration.conftest import SCHEDULE_GROUP, stored_items
+from tests.integration.conftest import SCHEDULE_GROUP, SESSION, stored_items
 from tests.integration.crawling import customer, run_crawl
 from tests.support import (
     CUSTOMER_ACCOUNT,
@@ -33,7 +32,7 @@ def code_of(body: Any) -> Any:
 
 
 def scheduler() -> Any:
-    return boto3.client("scheduler", region_name="us-east-1")
+    return SESSION.client("scheduler")
 
 
 def schedule_of(account_id: str) -> dict[str, Any] | None:

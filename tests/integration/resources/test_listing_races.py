@@ -1,8 +1,7 @@
 """A resource deleted between its listing and its detail call is simply gone, not an error."""
 
-import boto3
-
 from skylight.providers.aws.resources import Location
+from tests.integration.conftest import SESSION
 from tests.integration.resources.builders import module
 
 LOCATION = Location(account_id="123456789012", region="us-east-1")
@@ -24,7 +23,7 @@ def delete_before(client, operation, about, delete):
 
 
 def test_a_table_deleted_while_listing_is_skipped():
-    client = boto3.client("dynamodb", region_name="us-east-1")
+    client = SESSION.client("dynamodb")
     for name in ("kept", "gone"):
         client.create_table(
             TableName=name,
@@ -32,7 +31,7 @@ def test_a_table_deleted_while_listing_is_skipped():
             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
-    other = boto3.client("dynamodb", region_name="us-east-1")
+    other = SESSION.client("dynamodb")
     delete_before(
         client,
         "DescribeTable",

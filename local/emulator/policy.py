@@ -10,7 +10,7 @@ in patterns. This module implements the subset of the IAM evaluation logic the e
   does not know the request's resource (see `Request.resource`);
 * `Principal` / `NotPrincipal` for trust policies: "*", account ids, `arn:<partition>:iam::<acct>:root`
   and exact principal ARNs;
-* `Condition` with the String*, Arn*, Bool and Null operators, the `...IfExists` suffix and the
+* `Condition` with the String*, Arn*, Numeric*, Bool and Null operators, the `...IfExists` suffix and the
   `ForAnyValue:` / `ForAllValues:` qualifiers. An operator the evaluator does not know makes an Allow
   statement not apply and a Deny statement apply (fail closed both ways);
 * policy variables (`${aws:PrincipalOrgID}`) in condition values, replaced by the request's value of
@@ -24,8 +24,9 @@ import enum
 import functools
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import eq, ge, gt, le, lt
 from typing import Any
 from urllib.parse import unquote
 
@@ -169,6 +170,7 @@ _NEGATED = {
     "StringNotLike",
     "ArnNotEquals",
     "ArnNotLike",
+    "NumericNotEquals",
 }
 
 
@@ -232,6 +234,18 @@ def _string_like(pattern: str, value: str) -> bool:
     return _wildcard(pattern).match(value) is not None
 
 
+def _numeric(compare: Callable[[float, float], bool]) -> Callable[[str, str], bool]:
+    """A Numeric* matcher: `compare(request value, policy value)`; a value that is no number never matches."""
+
+    def matches(pattern: str, value: str) -> bool:
+        try:
+            return compare(float(value), float(pattern))
+        except ValueError:
+            return False
+
+    return matches
+
+
 _MATCHERS = {
     "StringEquals": lambda pattern, value: pattern == value,
     "StringEqualsIgnoreCase": lambda pattern, value: pattern.lower() == value.lower(),
@@ -239,6 +253,11 @@ _MATCHERS = {
     "ArnEquals": _string_like,
     "ArnLike": _string_like,
     "Bool": lambda pattern, value: pattern.lower() == value.lower(),
+    "NumericEquals": _numeric(eq),
+    "NumericLessThan": _numeric(lt),
+    "NumericLessThanEquals": _numeric(le),
+    "NumericGreaterThan": _numeric(gt),
+    "NumericGreaterThanEquals": _numeric(ge),
 }
 
 

@@ -133,6 +133,84 @@ def test_conditions(condition: dict[str, Any], context: dict[str, list[str]], ho
     assert decision is (Decision.ALLOW if holds else Decision.IMPLICIT_DENY)
 
 
+AUDIENCE = "sts:IdentityTokenAudience"
+
+
+@pytest.mark.parametrize(
+    ("condition", "context", "holds"),
+    [
+        # ForAllValues: every value the request carries must match one of the patterns.
+        (
+            {"ForAllValues:StringLike": {AUDIENCE: "urn:skylight:*"}},
+            {AUDIENCE.lower(): ["urn:skylight:a"]},
+            True,
+        ),
+        (
+            {"ForAllValues:StringLike": {AUDIENCE: "urn:skylight:*"}},
+            {AUDIENCE.lower(): ["urn:skylight:a", "urn:skylight:b"]},
+            True,
+        ),
+        (
+            {"ForAllValues:StringLike": {AUDIENCE: "urn:skylight:*"}},
+            {AUDIENCE.lower(): ["urn:skylight:a", "https://elsewhere"]},
+            False,
+        ),
+        ({"ForAllValues:StringLike": {AUDIENCE: "urn:skylight:*"}}, {AUDIENCE.lower(): ["urn:other"]}, False),
+        # ForAnyValue: one matching value is enough, none is not.
+        (
+            {"ForAnyValue:StringLike": {AUDIENCE: ["urn:skylight:?", "https://*.example"]}},
+            {AUDIENCE.lower(): ["urn:other", "https://api.example"]},
+            True,
+        ),
+        (
+            {"ForAnyValue:StringLike": {AUDIENCE: "urn:skylight:?"}},
+            {AUDIENCE.lower(): ["urn:skylight:ab"]},
+            False,
+        ),
+        ({"ForAnyValue:StringLike": {AUDIENCE: "urn:skylight:*"}}, {}, False),
+        ({"NumericLessThanEquals": {"sts:DurationSeconds": 300}}, {"sts:durationseconds": ["300"]}, True),
+        ({"NumericLessThanEquals": {"sts:DurationSeconds": "300"}}, {"sts:durationseconds": ["60"]}, True),
+        ({"NumericLessThanEquals": {"sts:DurationSeconds": 300}}, {"sts:durationseconds": ["301"]}, False),
+        ({"NumericLessThanEquals": {"sts:DurationSeconds": 300}}, {}, False),
+        ({"NumericLessThanEqualsIfExists": {"sts:DurationSeconds": 300}}, {}, True),
+        ({"NumericLessThanEquals": {"sts:DurationSeconds": 300}}, {"sts:durationseconds": ["abc"]}, False),
+        ({"NumericLessThan": {"sts:DurationSeconds": 300}}, {"sts:durationseconds": ["300"]}, False),
+        ({"NumericGreaterThan": {"sts:DurationSeconds": 300}}, {"sts:durationseconds": ["301"]}, True),
+        ({"NumericGreaterThanEquals": {"sts:DurationSeconds": 300}}, {"sts:durationseconds": ["299"]}, False),
+        ({"NumericEquals": {"sts:DurationSeconds": ["60", "300"]}}, {"sts:durationseconds": ["300.0"]}, True),
+        ({"NumericNotEquals": {"sts:DurationSeconds": 300}}, {"sts:durationseconds": ["300"]}, False),
+        ({"NumericNotEquals": {"sts:DurationSeconds": 300}}, {"sts:durationseconds": ["60"]}, True),
+    ],
+)
+def test_multi_valued_and_numeric_conditions(
+    condition: dict[str, Any], context: dict[str, list[str]], holds: bool
+) -> None:
+    document = policy(
+        {"Effect": "Allow", "Action": "sts:GetWebIdentityToken", "Resource": "*", "Condition": condition}
+    )
+
+    decision = decide(document, "sts:GetWebIdentityToken", context=context)
+
+    assert decision is (Decision.ALLOW if holds else Decision.IMPLICIT_DENY)
+
+
+def test_a_numeric_deny_applies_only_beyond_its_limit() -> None:
+    document = policy(
+        {"Effect": "Allow", "Action": "sts:*", "Resource": "*"},
+        {
+            "Effect": "Deny",
+            "Action": "sts:GetWebIdentityToken",
+            "Resource": "*",
+            "Condition": {"NumericGreaterThan": {"sts:DurationSeconds": 900}},
+        },
+    )
+
+    short = {"sts:durationseconds": ["900"]}
+    assert decide(document, "sts:GetWebIdentityToken", context=short) is Decision.ALLOW
+    long = {"sts:durationseconds": ["901"]}
+    assert decide(document, "sts:GetWebIdentityToken", context=long) is Decision.EXPLICIT_DENY
+
+
 def test_an_unknown_operator_never_allows_and_never_lifts_a_deny() -> None:
     condition = {"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}
     allow = policy({"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": condition})

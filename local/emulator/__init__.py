@@ -23,6 +23,12 @@ In-process, in a pytest fixture::
 `client_for_account(service, account_id, endpoint_url, region)` builds a client acting as the root
 of an account (endpoint_url=None in-process). As in AWS, an account root may do anything in its
 account except assume a role; every user and role session, in any account, is held to IAM.
+
+Outbound identity federation works in both: after `iam.enable_outbound_web_identity_federation()`,
+users and role sessions of the account get JWTs from `sts.get_web_identity_token(...)`, verifiable
+through the issuer's OIDC discovery at `https://127.0.0.1:<port>/<uuid>` (HTTPS; trust
+`outbound_federation.ca_bundle_path()`). `outbound_federation.minted_tokens()` lists the tokens
+handed out, `issuer_of(account_id)` an account's issuer.
 """
 
 from local.emulator.clients import ACCOUNT_HEADER, address_account, client_for_account

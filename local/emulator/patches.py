@@ -16,7 +16,9 @@ Each patch lives in its own module, whose docstring names the moto gap it closes
 * `pagination`        large EC2 and Lambda listings answer page by page (moto answers all at once);
 * `ec2_tags`          an EC2 resource's tags are read from its own entry (moto scans the region's);
 * `backend_names`     moto's service packages are listed once (moto lists its folder per request);
-* `stopped_executions`  a stopped execution ends ABORTED even if a running task fails afterwards.
+* `stopped_executions`  a stopped execution ends ABORTED even if a running task fails afterwards;
+* `outbound_federation`  IAM outbound identity federation and STS GetWebIdentityToken (JWTs signed
+  per account, verifiable through the HTTPS OIDC discovery of `oidc_issuer`).
 
 The patches change moto's classes, so they apply to the in-process `mock_aws` and to a
 `ThreadedMotoServer` in the same process alike. `install()` is idempotent and thread-safe.
@@ -38,6 +40,7 @@ from local.emulator import (
     iam_enforcement,
     lambda_runtime,
     managed_policies,
+    outbound_federation,
     pagination,
     regions,
     stopped_executions,
@@ -71,6 +74,7 @@ def install() -> None:
         ec2_tags.install()
         backend_names.install()
         stopped_executions.install()
+        outbound_federation.install()
         _installed = True
 
 

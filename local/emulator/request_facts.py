@@ -38,8 +38,9 @@ class RequestFacts:
     #: Set for KMS requests on a known key: the key's own policy also decides.
     kms_key_arn: str | None = None
     #: Requests IAM authorizes as other actions, one per part: (action, resource) pairs to check
-    #: instead of the request's own action on `resources` (DynamoDB transactions).
-    checks: list[tuple[str, str]] = field(default_factory=list)
+    #: instead of the request's own action on `resources` (DynamoDB transactions; STS
+    #: GetWebIdentityToken with tags). A resource of None is one the emulator cannot tell.
+    checks: list[tuple[str, str | None]] = field(default_factory=list)
 
 
 def facts_of(response: BaseResponse, action: str) -> RequestFacts:
@@ -113,7 +114,9 @@ def _dynamodb(params: _Params, action: str) -> RequestFacts:
     index = params.get("IndexName")
     for table in dict.fromkeys(tables):
         facts.resources.append(f"{table_arn(table)}/index/{index}" if index else table_arn(table))
-    facts.resources += [resource for _, resource in facts.checks if resource not in facts.resources]
+    facts.resources += [
+        resource for _, resource in facts.checks if resource and resource not in facts.resources
+    ]
     return facts
 
 
@@ -165,7 +168,28 @@ def _sts(params: _Params, action: str) -> RequestFacts:
     for name, key in (("ExternalId", "sts:externalid"), ("RoleSessionName", "sts:rolesessionname")):
         if params.get(name) is not None:
             facts.context[key] = [str(params.get(name))]
+    if action.lower() == "sts:getwebidentitytoken":
+        _web_identity_token(params, facts)
     return facts
+
+
+def _web_identity_token(params: _Params, facts: RequestFacts) -> None:
+    """`sts:IdentityTokenAudience` holds every audience; tags also need `sts:TagGetWebIdentityToken`."""
+    for name, key in (
+        ("DurationSeconds", "sts:durationseconds"),
+        ("SigningAlgorithm", "sts:signingalgorithm"),
+    ):
+        if params.get(name) is not None:
+            facts.context[key] = [str(params.get(name))]
+    audience = params.get("Audience")
+    if isinstance(audience, list) and audience:
+        facts.context["sts:identitytokenaudience"] = [str(value) for value in audience]
+    tags = [tag for tag in params.get("Tags") or [] if isinstance(tag, dict) and tag.get("Key") is not None]
+    if tags:
+        for tag in tags:
+            facts.context[f"aws:requesttag/{tag['Key']}".lower()] = [str(tag.get("Value", ""))]
+        facts.context["aws:tagkeys"] = [str(tag["Key"]) for tag in tags]
+        facts.checks += [("sts:GetWebIdentityToken", None), ("sts:TagGetWebIdentityToken", None)]
 
 
 def _lambda(params: _Params, action: str) -> RequestFacts:

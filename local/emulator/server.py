@@ -25,6 +25,7 @@ from werkzeug.serving import ThreadedWSGIServer
 
 from local.emulator.clients import client_for_account
 from local.emulator.keep_alive import KeepAliveRequestHandler, OpenConnections
+from local.emulator.outbound_federation import stop_issuer_server
 from local.emulator.patches import install
 
 #: The account Skylight's own stack runs in: moto's default account, which unknown keys act as.
@@ -106,18 +107,19 @@ class EmulatorHandle:
         return client_for_account(service, account_id, self.endpoint_url, region, **kwargs)
 
     def reset(self) -> None:
-        """Drop every resource in every account (moto's `/moto-api/reset`)."""
+        """Drop every resource in every account (moto's `/moto-api/reset`), federation state included."""
         url = f"{self.endpoint_url}/moto-api/reset"  # always http://host:port
         request = urllib.request.Request(url, method="POST", data=b"")  # noqa: S310
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             response.read()
 
     def stop(self) -> None:
-        """Stop the server and restore the environment and moto config it changed (idempotent)."""
+        """Stop the server (and the OIDC issuer) and restore the environment and moto config (idempotent)."""
         if self._stopped:
             return
         self._stopped = True
         self._server.stop()
+        stop_issuer_server()
         _restore(self._restore_env, self._restore_config)
 
     def __enter__(self) -> EmulatorHandle:

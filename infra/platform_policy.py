@@ -19,6 +19,11 @@ POLICY_VERSION = "2012-10-17"
 ASSUME_ACTION = "sts:AssumeRole"
 
 ALLOW_SID = "AssumeCustomerRoles"
+MINT_SID = "MintIdentityTokensForTenantAudiences"
+#: Every tenant audience Skylight makes (skylight.logic.federation.AUDIENCE_PREFIX, then 32 letters).
+TENANT_AUDIENCES = "urn:skylight:tenant:*"
+#: The longest-lived identity token the platform principal may mint, in seconds.
+MAX_TOKEN_LIFETIME_S = 300
 DENY_ACCOUNT_SID = "DenyRolesOfThePlatformAccount"
 DENY_ORGANIZATION_SID = "DenyRolesOfThePlatformOrganization"
 
@@ -58,3 +63,25 @@ def platform_principal_policy(
             }
         )
     return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def identity_token_policy() -> dict[str, Any]:
+    """Outbound identity federation: JWTs for tenant audiences only, RS256, five minutes at most.
+
+    `ForAllValues` holds every audience of a request to the pattern (and `Null` refuses a request
+    without one), so no token can carry an audience Skylight did not make.
+    """
+    statement = {
+        "Sid": MINT_SID,
+        "Effect": "Allow",
+        "Action": "sts:GetWebIdentityToken",
+        "Resource": "*",
+        "Condition": {
+            "ForAllValues:StringLike": {"sts:IdentityTokenAudience": TENANT_AUDIENCES},
+            "Null": {"sts:IdentityTokenAudience": "false"},
+            # IAM reads the number as text or not; moto's policy validator takes text only.
+            "NumericLessThanEquals": {"sts:DurationSeconds": str(MAX_TOKEN_LIFETIME_S)},
+            "StringEquals": {"sts:SigningAlgorithm": "RS256"},
+        },
+    }
+    return {"Version": POLICY_VERSION, "Statement": [statement]}

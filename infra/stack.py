@@ -15,6 +15,7 @@ from infra.constructs.data import AccountTable
 from infra.constructs.encryption import PlatformKey
 from infra.constructs.functions import ARCHITECTURE, RUNTIME, SkylightFunctions, reserved_concurrency
 from infra.constructs.layer import DependencyLayer
+from infra.constructs.outbound_federation import OutboundFederation
 from infra.constructs.platform_principal import PlatformPrincipal, platform_principal_arn
 from infra.constructs.schedules import CrawlSchedules
 from infra.constructs.vault import SecretVault
@@ -104,6 +105,9 @@ class SkylightStack(cdk.Stack):
         )
         functions.api.add_environment("STATE_MACHINE_ARN", workflow.state_machine.state_machine_arn)
         functions.api.add_environment("SCHEDULER_ROLE_ARN", schedules.role.role_arn)
+        # The issuer that tenants' GCP pools and Azure apps trust (the onboarding kits show it).
+        federation = OutboundFederation(self, "OutboundFederation", function=functions.outbound_federation)
+        functions.api.add_environment("OUTBOUND_ISSUER", federation.issuer)
         workflow.state_machine.grant_start_execution(functions.api)
         workflow.grant_stop(functions.api)
         schedules.target(workflow.state_machine)

@@ -101,6 +101,7 @@ def resource_logical_ids(bundling: bool = False) -> dict[str, str]:
         "CrawlRegionFunction": stack.functions.crawl_region,
         "FinishFunction": stack.functions.finish,
         "PurgeFunction": stack.functions.purge,
+        "OutboundFederationFunction": stack.functions.outbound_federation,
         "SchedulerRole": stack.schedules.role,
         "PlatformPrincipalRole": stack.principal.role,
         "StateMachine": stack.workflow.state_machine,

@@ -76,9 +76,9 @@ def start(api_port: int, emulator_port: int, host: str = "127.0.0.1") -> LocalRu
     stack = provision(
         template,
         {"JwtIssuer": ISSUER, "JwtAudience": AUDIENCE},
-        EmulatorResources(emulator.endpoint_url).creators(),
+        EmulatorResources(emulator.endpoint_url, on_function=_serve_function).creators(),
     )
-    _configure_functions(stack)
+    _share_configuration(stack)
 
     lambda_client = boto3.client("lambda", region_name=REGION, endpoint_url=emulator.endpoint_url)
     api_function = stack.function_named(API_HANDLER).ref
@@ -96,40 +96,45 @@ def start(api_port: int, emulator_port: int, host: str = "127.0.0.1") -> LocalRu
     return LocalRun(emulator, stack, api, f"http://{host}:{server.server_address[1]}", schedules)
 
 
-def _configure_functions(stack: LocalStack) -> None:
-    """Run each function in worker processes of its own, as its own execution role.
+def _serve_function(name: str, properties: dict[str, Any], resolver: Resolver) -> None:
+    """Run the function `name` in worker processes of its own, as its own execution role.
 
     A worker's environment is what Lambda would give that function: its variables from the template
     (with the operator's overrides) and a session of its execution role, as the Lambda service hands
     it over (the emulator's STS backend issues it directly); plus the emulator's endpoint. So the
-    emulator holds each function to its own role's policies. This process keeps the union of the
-    functions' variables (no credentials): the demo reads resource names from it.
+    emulator holds each function to its own role's policies, from its first invocation on (the
+    stack's custom resources invoke theirs while the stack is being created).
     """
     from local.emulator.function_processes import FunctionProcesses, serve_in_processes
     from local.emulator.server import lambda_execution_credentials
 
+    session = lambda_execution_credentials(resolver.resolve(properties["Role"]), session_name=name)
+    environment = {
+        **_runtime_environment(),
+        **_configuration(properties, resolver),
+        "AWS_ACCESS_KEY_ID": session["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": session["SecretAccessKey"],
+        "AWS_SESSION_TOKEN": session["SessionToken"],
+    }
+    size = min(int(properties.get("ReservedConcurrentExecutions", LOCAL_WORKERS)), LOCAL_WORKERS)
+    processes = FunctionProcesses(name, properties["Handler"], environment, str(REPO_ROOT), size)
+    serve_in_processes(processes)
+    processes.warm()
+
+
+def _configuration(properties: dict[str, Any], resolver: Resolver) -> dict[str, str]:
+    """A function's variables from the template, with the operator's overrides."""
+    variables = dict(resolver.resolve(properties.get("Environment", {}).get("Variables", {})))
+    variables.pop("POWERTOOLS_LOG_LEVEL", None)
+    return with_operator_overrides(variables, os.environ)
+
+
+def _share_configuration(stack: LocalStack) -> None:
+    """This process keeps the union of the functions' variables (no credentials): the demo reads
+    resource names from it."""
     resolver = Resolver(stack)
-    names: dict[str, str] = {}
-    for logical_id, function in stack.of_type("AWS::Lambda::Function").items():
-        properties = function["Properties"]
-        variables = resolver.resolve(properties.get("Environment", {}).get("Variables", {}))
-        variables.pop("POWERTOOLS_LOG_LEVEL", None)
-        configuration = with_operator_overrides(variables, os.environ)
-        names.update(configuration)
-        name = stack.resources[logical_id].ref
-        session = lambda_execution_credentials(resolver.resolve(properties["Role"]), session_name=name)
-        environment = {
-            **_runtime_environment(),
-            **configuration,
-            "AWS_ACCESS_KEY_ID": session["AccessKeyId"],
-            "AWS_SECRET_ACCESS_KEY": session["SecretAccessKey"],
-            "AWS_SESSION_TOKEN": session["SessionToken"],
-        }
-        size = min(int(properties.get("ReservedConcurrentExecutions", LOCAL_WORKERS)), LOCAL_WORKERS)
-        processes = FunctionProcesses(name, properties["Handler"], environment, str(REPO_ROOT), size)
-        serve_in_processes(processes)
-        processes.warm()
-    os.environ.update(names)
+    for function in stack.of_type("AWS::Lambda::Function").values():
+        os.environ.update(_configuration(function["Properties"], resolver))
 
 
 #: The most worker processes one function gets locally (each runs one invocation at a time).

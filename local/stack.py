@@ -8,9 +8,13 @@ layers) are stood in for by the local HTTP adapter and the in-process function r
 
 from __future__ import annotations
 
+import http.server
 import io
 import json
+import queue
 import re
+import threading
+import uuid
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -137,6 +141,45 @@ def dependencies(value: Any) -> set[str]:
 
 
 Creator = Callable[[str, dict[str, Any], Resolver], Physical]
+#: Told of every function once it exists: its name, template properties and the resolver.
+FunctionHook = Callable[[str, dict[str, Any], Resolver], None]
+
+
+class CustomResourceResponse:
+    """A loopback HTTP server that takes the one PUT a custom resource's function answers with."""
+
+    def __init__(self) -> None:
+        answers: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._answers = answers
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_PUT(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                answers.put(json.loads(self.rfile.read(length) or b"{}"))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return None
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/response"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> CustomResourceResponse:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def answer(self, timeout_s: float) -> dict[str, Any]:
+        try:
+            return self._answers.get(timeout=timeout_s)
+        except queue.Empty:
+            raise RuntimeError("the custom resource's function never answered") from None
 
 
 def provision(
@@ -150,14 +193,15 @@ def provision(
         ready = [
             logical_id
             for logical_id, resource in pending.items()
-            if (dependencies(resource.get("Properties", {})) & set(template["Resources"]))
-            <= set(stack.resources)
+            if (_needs(resource) & set(template["Resources"])) <= set(stack.resources)
         ]
         if not ready:
             raise RuntimeError(f"circular references between {sorted(pending)}")
         for logical_id in ready:
             resource = pending.pop(logical_id)
             creator = creators.get(resource["Type"])
+            if creator is None and resource["Type"].startswith("Custom::"):
+                creator = creators.get(CUSTOM_RESOURCE)
             properties = resource.get("Properties", {})
             stack.resources[logical_id] = (
                 creator(logical_id, properties, resolver)
@@ -165,6 +209,18 @@ def provision(
                 else _placeholder(logical_id, resource["Type"])
             )
     return stack
+
+
+#: The creator of every `Custom::` resource type: its function is asked as CloudFormation asks it.
+CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"
+
+
+def _needs(resource: dict[str, Any]) -> set[str]:
+    """What must exist before `resource`: what its properties refer to, and its `DependsOn`."""
+    depends_on = resource.get("DependsOn", [])
+    return dependencies(resource.get("Properties", {})) | set(
+        [depends_on] if isinstance(depends_on, str) else depends_on
+    )
 
 
 def _placeholder(logical_id: str, resource_type: str) -> Physical:
@@ -180,8 +236,9 @@ def physical_name(logical_id: str, given: Any) -> str:
 class EmulatorResources:
     """How each resource type the local run needs is created in the emulator."""
 
-    def __init__(self, endpoint_url: str) -> None:
+    def __init__(self, endpoint_url: str, on_function: FunctionHook | None = None) -> None:
         self.endpoint_url = endpoint_url
+        self._on_function = on_function
 
     def creators(self) -> dict[str, Creator]:
         return {
@@ -195,6 +252,7 @@ class EmulatorResources:
             "AWS::StepFunctions::StateMachine": self.state_machine,
             "AWS::Scheduler::ScheduleGroup": self.schedule_group,
             "AWS::Logs::LogGroup": self.log_group,
+            CUSTOM_RESOURCE: self.custom_resource,
         }
 
     def client(self, service: str) -> Any:
@@ -279,7 +337,31 @@ class EmulatorResources:
             MemorySize=int(props.get("MemorySize", 128)),
             Environment={"Variables": r.resolve(props.get("Environment", {}).get("Variables", {}))},
         )
+        if self._on_function is not None:
+            self._on_function(name, props, r)
         return Physical(ref=name, attributes={"Arn": created["FunctionArn"]})
+
+    def custom_resource(self, logical_id: str, props: dict[str, Any], r: Resolver) -> Physical:
+        """Ask the resource's function to create it, as CloudFormation does: a Create request with a
+        URL to PUT the outcome to (here a one-shot receiver on loopback), whose `Data` are the
+        resource's attributes."""
+        resolved = r.resolve(props)
+        with CustomResourceResponse() as receiver:
+            request = {
+                "RequestType": "Create",
+                "ServiceToken": resolved["ServiceToken"],
+                "ResponseURL": receiver.url,
+                "StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{STACK_NAME}/local",
+                "RequestId": str(uuid.uuid4()),
+                "ResourceType": r.stack.template["Resources"][logical_id]["Type"],
+                "LogicalResourceId": logical_id,
+                "ResourceProperties": resolved,
+            }
+            self.client("lambda").invoke(FunctionName=resolved["ServiceToken"], Payload=json.dumps(request))
+            answer = receiver.answer(timeout_s=60)
+        if answer.get("Status") != "SUCCESS":
+            raise RuntimeError(f"{logical_id} failed: {answer.get('Reason')}")
+        return Physical(ref=str(answer["PhysicalResourceId"]), attributes=dict(answer.get("Data") or {}))
 
     def state_machine(self, logical_id: str, props: dict[str, Any], r: Resolver) -> Physical:
         from infra.synth import render_state_machine_definition

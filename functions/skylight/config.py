@@ -44,6 +44,9 @@ class Settings:
     max_accounts_per_tenant: int = 500
     validations_per_minute: int = 30
     crawl_requests_per_hour: int = 12
+    #: The platform account's outbound identity federation issuer (set by the deployment): what the
+    #: tenants' GCP workload identity pools and Azure federated credentials trust.
+    outbound_issuer: str = ""
 
     @property
     def secret_table(self) -> str:
@@ -77,6 +80,7 @@ def get_settings() -> Settings:
         vault_key_id=env.get("VAULT_KEY_ID", "alias/skylight-vault"),
         secrets_table_name=env.get("SECRETS_TABLE_NAME", ""),
         cursor_key_id=env.get("CURSOR_KEY_ID", ""),
+        outbound_issuer=env.get("OUTBOUND_ISSUER", ""),
         credential_warn_days=int(env.get("CREDENTIAL_WARN_DAYS", "60")),
         credential_rotate_days=int(env.get("CREDENTIAL_ROTATE_DAYS", "90")),
         admin_role_name=env.get("ADMIN_ROLE_NAME", "admin"),

@@ -43,6 +43,9 @@ class FunctionSpec:
     timeout: cdk.Duration
     # Who invokes the function, and how: why it has no dead-letter queue.
     invoked_by: str
+    #: Invoked asynchronously (CloudFormation's custom resources): the reason above must say why
+    #: no failed invocation needs keeping.
+    asynchronous: bool = False
 
 
 # The workflow's tasks: the state machine retries transient failures and catches the rest.
@@ -111,6 +114,18 @@ PURGE_FUNCTION = FunctionSpec(
     "and parks what still fails, with its stream positions, in the PurgeFailures queue",
 )
 
+OUTBOUND_FEDERATION_FUNCTION = FunctionSpec(
+    construct_id="OutboundFederationFunction",
+    handler="skylight.handlers.deployment.outbound_federation.on_event",
+    description="Skylight deployment: turn on outbound identity federation, read its issuer",
+    memory_size=256,
+    timeout=cdk.Duration.minutes(1),
+    invoked_by="CloudFormation, asynchronously, when a deployment creates or updates the custom resource. "
+    "The function answers CloudFormation itself, FAILED included, and an invocation that never answers "
+    "fails the deployment, which is rolled back; a kept copy of a past deployment's request has no use",
+    asynchronous=True,
+)
+
 
 # Lambda refuses reservations that leave less than this much of the account's quota unreserved.
 UNRESERVED_MINIMUM = 100
@@ -135,6 +150,8 @@ def reserved_concurrency(settings: SkylightSettings) -> dict[str, int]:
         **{step.construct_id: crawls for step in CRAWL_STEPS},
         CRAWL_REGION_FUNCTION.construct_id: crawls * REGION_CONCURRENCY,
         PURGE_FUNCTION.construct_id: settings.purge_concurrency,
+        # One deployment at a time calls it.
+        OUTBOUND_FEDERATION_FUNCTION.construct_id: 1,
     }
     available = settings.account_concurrency_limit - UNRESERVED_MINIMUM
     if sum(reserved.values()) > available:
@@ -176,10 +193,13 @@ class SkylightFunctions(Construct):
         self.crawl_region = self._function(CRAWL_REGION_FUNCTION)
         self.finish = self._function(FINISH_FUNCTION)
         self.purge = self._function(PURGE_FUNCTION)
+        # The deployment's own function: no table, no key, no customer.
+        self.outbound_federation = self._function(OUTBOUND_FEDERATION_FUNCTION)
 
     @property
     def all(self) -> tuple[lambda_.Function, ...]:
-        """Every function, for wiring that applies to all of them."""
+        """Every function of the application, for wiring that applies to all of them (not the
+        deployment's own function)."""
         return (self.api, self.begin, self.validate, self.plan, self.crawl_region, self.finish, self.purge)
 
     @property
@@ -230,7 +250,9 @@ class SkylightFunctions(Construct):
             "permissions.",
         )
         no_dead_letter_queue = (
-            f"Invoked by {spec.invoked_by}. A dead-letter queue only receives failed asynchronous "
+            f"Invoked by {spec.invoked_by}."
+            if spec.asynchronous
+            else f"Invoked by {spec.invoked_by}. A dead-letter queue only receives failed asynchronous "
             "invocations, and nothing invokes this function asynchronously."
         )
         nag.acknowledge(function, "Serverless-LambdaDLQ", no_dead_letter_queue)

@@ -10,7 +10,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra import nag
-from infra.platform_policy import any_role_arn, platform_principal_policy
+from infra.platform_policy import any_role_arn, identity_token_policy, platform_principal_policy
 
 MAX_SESSION = cdk.Duration.hours(1)
 
@@ -64,7 +64,9 @@ class PlatformPrincipal(Construct):
                     platform_principal_policy(
                         stack.partition, stack.account, allow_own_organization=allow_own_organization
                     )
-                )
+                ),
+                # The root of keyless GCP and Azure access; no other role of the stack may mint.
+                "MintIdentityTokens": iam.PolicyDocument.from_json(identity_token_policy()),
             },
         )
         nag.wildcard_resource(
@@ -73,6 +75,12 @@ class PlatformPrincipal(Construct):
             "Customers' role ARNs are only known at runtime (each customer names its own role); explicit "
             "denies keep every role of the platform's own account, and by default of its organization, "
             "out of reach whatever their trust policies say.",
+        )
+        nag.wildcard_resource(
+            self.role,
+            "*",
+            "sts:GetWebIdentityToken takes no resource; its conditions hold every token to tenant "
+            "audiences, RS256 and five minutes.",
         )
         for function in trusted:
             iam.Grant.add_to_principal(

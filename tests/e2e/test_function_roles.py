@@ -23,6 +23,7 @@ HANDLERS = {
     "crawl_region": "skylight.handlers.workflow.tasks.crawl_region",
     "finish": "skylight.handlers.workflow.tasks.finish_crawl",
     "purge": "skylight.handlers.events.aged_out.purge_aged_out_accounts",
+    "outbound_federation": "skylight.handlers.deployment.outbound_federation.on_event",
 }
 
 
@@ -107,6 +108,6 @@ def test_only_the_customer_facing_functions_may_become_the_platform_principal(lo
     for function in ("api", "validate", "plan", "crawl_region"):
         sts = as_function(local_run, function, "sts")
         assert sts.assume_role(RoleArn=principal, RoleSessionName="check")["Credentials"]
-    for function in ("begin", "finish", "purge"):
+    for function in ("begin", "finish", "purge", "outbound_federation"):
         sts = as_function(local_run, function, "sts")
         refused(sts.assume_role, RoleArn=principal, RoleSessionName="check")

@@ -29,6 +29,7 @@ from local.emulator.outbound_federation import (
     stop_issuer_server,
 )
 from tests.emulator.conftest import CUSTOMER, PLATFORM, PLATFORM_CALLER, SESSION, Aws, allow, trust
+from tests.support import verify_as_a_relying_party
 
 ROLE = "skylight-federation"
 ROLE_ARN = f"arn:aws:iam::{PLATFORM}:role/{ROLE}"
@@ -94,26 +95,7 @@ def status_of(url: str) -> int:
 
 
 def verify(token: str, audience: str, issuer: str) -> dict[str, Any]:
-    """Verify a token as an external service trusting `issuer` does: discovery over verified HTTPS,
-    its `jwks_uri`, the key named by the token's `kid`, then signature, audience, issuer and expiry."""
-    configuration = fetch(f"{issuer}/.well-known/openid-configuration")
-    assert configuration["issuer"] == issuer
-    keys = fetch(configuration["jwks_uri"])["keys"]
-    header = jwt.get_unverified_header(token)
-    key = next((key for key in keys if key["kid"] == header["kid"]), None)
-    if key is None:
-        raise jwt.PyJWKClientError(f"the issuer publishes no key {header['kid']}")
-    assert key["use"] == "sig"
-    assert key["alg"] in configuration["id_token_signing_alg_values_supported"]
-    claims: dict[str, Any] = jwt.decode(
-        token,
-        jwt.PyJWK(key).key,
-        algorithms=[key["alg"]],
-        audience=audience,
-        issuer=issuer,
-        options={"require": ["iss", "sub", "aud", "iat", "exp", "jti"]},
-    )
-    return claims
+    return verify_as_a_relying_party(token, audience, issuer, ca_bundle_path())
 
 
 def error_of(call: Any, status: int, **kwargs: Any) -> dict[str, str]:

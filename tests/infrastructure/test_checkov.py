@@ -138,7 +138,7 @@ def test_functions_reserve_concurrency_and_encrypt_their_environment_for_checkov
 
     for check_id in ("CKV_AWS_115", "CKV_AWS_173"):
         functions = {logical_id for logical_id, passed_id in passed if passed_id == check_id}
-        assert len(functions) == 7, check_id
+        assert len(functions) == 8, check_id
 
 
 @pytest.fixture

@@ -49,7 +49,7 @@ def test_schedule_group_is_named_after_the_stack(view):
 def test_every_log_group_is_encrypted_and_expires(view):
     log_groups = view.of_type("AWS::Logs::LogGroup").values()
 
-    assert len(log_groups) == 9  # seven functions, the state machine, the API access logs
+    assert len(log_groups) == 10  # eight functions, the state machine, the API access logs
     for log_group in log_groups:
         assert log_group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [view.ids["Key"], "Arn"]}
         assert log_group["Properties"]["RetentionInDays"] == 30

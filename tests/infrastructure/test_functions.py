@@ -23,6 +23,7 @@ HANDLERS = {
     "CrawlRegionFunction": "skylight.handlers.workflow.tasks.crawl_region",
     "FinishFunction": "skylight.handlers.workflow.tasks.finish_crawl",
     "PurgeFunction": "skylight.handlers.events.aged_out.purge_aged_out_accounts",
+    "OutboundFederationFunction": "skylight.handlers.deployment.outbound_federation.on_event",
 }
 FUNCTIONS = tuple(HANDLERS)
 CRAWL_STEPS = ("BeginFunction", "ValidateFunction", "PlanFunction", "FinishFunction")
@@ -185,6 +186,7 @@ def test_every_function_reserves_concurrency_within_the_default_account_quota(vi
         "CrawlRegionFunction": 400,
         "FinishFunction": 20,
         "PurgeFunction": 5,
+        "OutboundFederationFunction": 1,
     }
     assert sum(reserved.values()) <= DEFAULT_ACCOUNT_CONCURRENCY - UNRESERVED_MINIMUM
 
@@ -208,6 +210,7 @@ def test_concurrency_comes_from_context(overridden_template):
         "CrawlRegionFunction": 3 * _map_width(overridden_template),
         "FinishFunction": 3,
         "PurgeFunction": 2,
+        "OutboundFederationFunction": 1,
     }
 
 
@@ -233,8 +236,8 @@ def test_reservations_beyond_the_account_quota_are_refused_at_synth():
 
 
 def test_reservations_may_take_all_but_the_unreserved_minimum():
-    # 815 + 4 x 20 + 400 + 5 = 1,300: exactly what a quota of 1,400 leaves to reserve
-    settings = SkylightSettings(api_concurrency=815, account_concurrency_limit=1400)
+    # 814 + 4 x 20 + 400 + 5 + 1 = 1,300: exactly what a quota of 1,400 leaves to reserve
+    settings = SkylightSettings(api_concurrency=814, account_concurrency_limit=1400)
     assert sum(reserved_concurrency(settings).values()) == 1300
 
     with pytest.raises(ValueError, match="leaves 1299 to reserve"):

@@ -54,17 +54,18 @@ ACCOUNT_DENY = {"StringEquals": {"aws:ResourceAccount": {"Ref": "AWS::AccountId"
 ORGANIZATION_DENY = {"StringEquals": {"aws:ResourceOrgID": "${aws:PrincipalOrgID}"}}
 
 
-def _principal_policy(template):
-    """Every statement (Allow and Deny) of the platform principal's policies, by Sid."""
+def _principal_policy(template, name="AssumeCustomerRoles"):
+    """Every statement (Allow and Deny) of one of the platform principal's policies, by Sid."""
     ((role_id, role),) = [
         (logical_id, resource["Properties"])
         for logical_id, resource in template["Resources"].items()
         if resource["Type"] == "AWS::IAM::Role"
         and resource["Properties"].get("RoleName") == "Skylight-platform-principal"
     ]
-    # One inline policy, and no policy attached to the role besides.
-    (policy,) = role["Policies"]
-    assert policy["PolicyName"] == "AssumeCustomerRoles"
+    # Two inline policies, and no policy attached to the role besides.
+    policies = {policy["PolicyName"]: policy for policy in role["Policies"]}
+    assert set(policies) == {"AssumeCustomerRoles", "MintIdentityTokens"}
+    policy = policies[name]
     assert not [
         resource
         for resource in template["Resources"].values()
@@ -211,3 +212,30 @@ def test_no_identity_policy_grants_wildcard_actions(view, listed):
         for action in listed(statement["Action"]):
             assert not WILDCARD_ACTION.match(action), statement
         assert "NotAction" not in statement
+
+
+def test_only_the_platform_principal_may_mint_identity_tokens_for_tenant_audiences(view):
+    (mint,) = _principal_policy(view.template, "MintIdentityTokens").values()
+
+    assert (mint["Effect"], mint["Action"], mint["Resource"]) == ("Allow", "sts:GetWebIdentityToken", "*")
+    assert mint["Condition"] == {
+        "ForAllValues:StringLike": {"sts:IdentityTokenAudience": "urn:skylight:tenant:*"},
+        "Null": {"sts:IdentityTokenAudience": "false"},
+        "NumericLessThanEquals": {"sts:DurationSeconds": "300"},
+        "StringEquals": {"sts:SigningAlgorithm": "RS256"},
+    }
+    minters = {
+        logical_id
+        for logical_id, resource in view.template["Resources"].items()
+        if resource["Type"] in ("AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+        and "sts:GetWebIdentityToken" in json.dumps(resource["Properties"])
+    }
+    assert len(minters) == 1  # the platform principal's role, and nothing else
+
+
+def test_tenant_audiences_the_functions_make_fit_the_policy():
+    from infra.platform_policy import TENANT_AUDIENCES
+    from skylight.logic.federation import AUDIENCE_PREFIX, new_federation_audience
+
+    assert TENANT_AUDIENCES == AUDIENCE_PREFIX + "*"
+    assert new_federation_audience().startswith(TENANT_AUDIENCES.removesuffix("*"))

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from infra.platform_policy import platform_principal_policy
+from infra.platform_policy import identity_token_policy, platform_principal_policy
 from local.emulator import lambda_execution_credentials
 from local.emulator.patches import install as install_emulator_patches
 from skylight.config import get_settings
@@ -63,6 +63,8 @@ def create_platform_principal(*, allow_own_organization: bool = False) -> None:
     iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
     policy = platform_principal_policy("aws", PLATFORM, allow_own_organization=allow_own_organization)
     iam.put_role_policy(RoleName=name, PolicyName="AssumeCustomerRoles", PolicyDocument=json.dumps(policy))
+    minting = json.dumps(identity_token_policy())
+    iam.put_role_policy(RoleName=name, PolicyName="MintIdentityTokens", PolicyDocument=minting)
 
 
 def functions_policy(vault_key_arn: str, cursor_key_arn: str) -> dict[str, Any]:
@@ -84,6 +86,7 @@ def functions_policy(vault_key_arn: str, cursor_key_arn: str) -> dict[str, Any]:
         ("scheduler:*", [f"arn:aws:scheduler:{region_account}:schedule/{SCHEDULE_GROUP}/*"]),
         ("iam:PassRole", [os.environ["SCHEDULER_ROLE_ARN"]]),
         ("sts:AssumeRole", [PLATFORM_PRINCIPAL_ARN]),
+        (["iam:EnableOutboundWebIdentityFederation", "iam:GetOutboundWebIdentityFederationInfo"], ["*"]),
     ]
     statements = [
         {"Effect": "Allow", "Action": actions, "Resource": resources} for actions, resources in grants

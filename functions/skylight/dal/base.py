@@ -29,6 +29,11 @@ class TenantRepository(Protocol):
         """Save a rotation step; raise `ConcurrentUpdate` if the generation moved meanwhile."""
         ...
 
+    def ensure_federation_audience(self, tenant_id: str, new_audience: Callable[[], str]) -> str:
+        """The tenant's audience: the stored one, else `new_audience()` stored at most once (the first
+        of concurrent callers wins). The tenant must exist."""
+        ...
+
 
 class AccountRepository(Protocol):
     def create(self, account: Account, secret: SealedSecret | None = None, most: int | None = None) -> None:

@@ -73,6 +73,7 @@ class TenantItem(_Item):
     external_id_generation = NumberAttribute(default=1)
     previous_external_id = UnicodeAttribute(null=True)
     rotation_started_at = UTCDateTimeAttribute(null=True)
+    federation_audience = UnicodeAttribute(null=True)
 
 
 class SecretItem(_Item):
@@ -195,6 +196,7 @@ class DynamoTenantRepository:
             external_id_generation=tenant.external_id_generation,
             previous_external_id=tenant.previous_external_id,
             rotation_started_at=tenant.rotation_started_at,
+            federation_audience=tenant.federation_audience,
         )
         try:
             item.save(condition=TenantItem.external_id_generation == expected_generation)
@@ -203,6 +205,15 @@ class DynamoTenantRepository:
                 raise ConcurrentUpdate(tenant.tenant_id) from None
             raise
         return _to_tenant(tenant.tenant_id, item)
+
+    def ensure_federation_audience(self, tenant_id: str, new_audience: Callable[[], str]) -> str:
+        item = TenantItem(tenant_pk(tenant_id), TENANT_SK)
+        # if_not_exists: a stored audience never changes, whoever else is writing one right now.
+        item.update(
+            actions=[TenantItem.federation_audience.set(TenantItem.federation_audience | new_audience())],
+            condition=TenantItem.pk.exists(),
+        )
+        return str(item.federation_audience)
 
 
 def _to_tenant(tenant_id: str, item: TenantItem) -> Tenant:
@@ -213,6 +224,7 @@ def _to_tenant(tenant_id: str, item: TenantItem) -> Tenant:
         external_id_generation=int(item.external_id_generation or 1),
         previous_external_id=item.previous_external_id,
         rotation_started_at=item.rotation_started_at,
+        federation_audience=item.federation_audience,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from skylight.dal.base import AccountRepository, AuditRepository, RateLimits, TenantRepository
 from skylight.dal.inventory import CrawlRepository, InventoryRepository
@@ -12,6 +13,9 @@ from skylight.gateways.schedules import CrawlScheduler
 from skylight.gateways.workflow import WorkflowStarter
 from skylight.providers.base import CloudProvider, get_provider
 from skylight.vault.envelope import Vault
+
+if TYPE_CHECKING:
+    from skylight.logic.federation import IdentityTokenIssuer
 
 
 def utc_now() -> datetime:
@@ -30,6 +34,12 @@ def _default_audit() -> AuditRepository:
 
     settings = get_settings()
     return DynamoAuditRepository(settings.table_name, settings.region)
+
+
+def _default_identity_tokens() -> IdentityTokenIssuer:
+    from skylight.providers.aws.identity_tokens import PlatformIdentityTokens
+
+    return PlatformIdentityTokens()
 
 
 def _default_limits() -> RateLimits:
@@ -69,3 +79,4 @@ class Services:
     credential_rotate_after: timedelta = timedelta(days=90)
     limits: RateLimits = field(default_factory=_default_limits)
     tenant_limits: TenantLimits = field(default_factory=TenantLimits)
+    identity_tokens: IdentityTokenIssuer = field(default_factory=_default_identity_tokens)

@@ -83,6 +83,9 @@ class Tenant(BaseModel):
     #: The External ID being retired, accepted until the rotation completes.
     previous_external_id: str | None = None
     rotation_started_at: datetime | None = None
+    #: The audience of every identity token minted for this tenant (keyless GCP and Azure); made
+    #: on first use, so tenants stored before it existed have none until then.
+    federation_audience: str | None = None
 
     @property
     def rotating(self) -> bool:

@@ -209,6 +209,17 @@ class Boto3AwsGateway:
             expiration=credentials.get("Expiration"),
         )
 
+    def web_identity_token(self, audience: str, duration_seconds: int) -> str:
+        """A JWT signed by AWS STS for `audience` alone, as the platform principal (IAM outbound
+        identity federation; the principal's policy bounds audiences and lifetime)."""
+        response = _call(
+            self._platform_principal_sts().get_web_identity_token,
+            Audience=[audience],
+            SigningAlgorithm="RS256",
+            DurationSeconds=duration_seconds,
+        )
+        return str(response["WebIdentityToken"])
+
     def customer_account(
         self,
         credentials: TemporaryCredentials,

@@ -1,0 +1,1 @@
+"""Functions that CloudFormation calls while it deploys the stack (custom resources)."""

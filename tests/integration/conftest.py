@@ -160,7 +160,7 @@ def reset_caches() -> None:
     dependencies.services.cache_clear()
     default_vault.cache_clear()
     default_signer.cache_clear()
-    provider_registry.providers.cache_clear()
+    provider_registry.forget_providers()
     get_settings.cache_clear()
 
 

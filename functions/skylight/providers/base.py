@@ -11,10 +11,11 @@ import pkgutil
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from skylight.models.domain import Access, Account, ValidationReport
+from skylight.models.errors import RetryLater
 from skylight.models.inventory import RecordedListing, TypeListing
 
 
@@ -100,18 +101,35 @@ class CloudProvider(ABC):
         (`TypeListing.unchanged_pages`), unparsed; the largest listings may start first."""
 
 
+class ProviderUnavailable(RetryLater):
+    """A provider package failed to load: requests about it answer 503, other providers work on."""
+
+
 @lru_cache(maxsize=1)
-def providers() -> dict[str, CloudProvider]:
-    """Every provider package under `skylight.providers`, found by convention."""
-    found: dict[str, CloudProvider] = {}
+def provider_names() -> frozenset[str]:
+    """Every provider package under `skylight.providers`, found by convention, none imported."""
     package = importlib.import_module("skylight.providers")
-    for module in pkgutil.iter_modules(package.__path__):
-        if not module.ispkg:
-            continue
-        provider = importlib.import_module(f"skylight.providers.{module.name}.provider").create_provider()
-        found[provider.name] = provider
-    return found
+    return frozenset(module.name for module in pkgutil.iter_modules(package.__path__) if module.ispkg)
+
+
+@cache
+def _loaded(name: str) -> CloudProvider:
+    provider: CloudProvider = importlib.import_module(f"skylight.providers.{name}.provider").create_provider()
+    return provider
 
 
 def get_provider(name: str) -> CloudProvider:
-    return providers()[name]
+    """The provider `name`, imported on first use only: a request about AWS never loads another
+    cloud's libraries, and one provider that fails to load cannot break another's requests."""
+    if name not in provider_names():
+        raise KeyError(name)
+    try:
+        return _loaded(name)
+    except Exception as error:
+        raise ProviderUnavailable(f"the {name} provider is unavailable: {type(error).__name__}") from error
+
+
+def forget_providers() -> None:
+    """Drop every loaded provider (a new container, for tests)."""
+    provider_names.cache_clear()
+    _loaded.cache_clear()

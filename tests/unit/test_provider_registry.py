@@ -1,0 +1,71 @@
+"""Providers are found by convention and imported on first use: a request about one cloud never
+loads another's package, and a provider that fails to load breaks only its own requests."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import skylight.providers
+from infra.config import FUNCTIONS_DIR, REPO_ROOT
+from skylight.models.errors import RetryLater
+from skylight.providers.base import ProviderUnavailable, forget_providers, get_provider, provider_names
+
+
+@pytest.fixture
+def broken_provider(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A provider package whose library is missing, beside the real ones."""
+    package = tmp_path / "broken"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "provider.py").write_text("import a_cloud_sdk_that_is_not_installed\n")
+    monkeypatch.setattr(skylight.providers, "__path__", [*skylight.providers.__path__, str(tmp_path)])
+    forget_providers()
+    yield
+    monkeypatch.undo()
+    forget_providers()
+    sys.modules.pop("skylight.providers.broken", None)
+
+
+def test_a_broken_provider_fails_its_own_requests_only(broken_provider: None) -> None:
+    assert {"aws", "broken"} <= provider_names()
+
+    with pytest.raises(ProviderUnavailable) as error:
+        get_provider("broken")
+
+    assert isinstance(error.value, RetryLater)  # a 503 retry_later, never a stack trace
+    assert (error.value.status, error.value.code) == (503, "retry_later")
+    assert get_provider("aws").name == "aws"
+
+
+def test_an_unknown_provider_is_not_looked_up_as_a_module() -> None:
+    with pytest.raises(KeyError):
+        get_provider("os")
+
+
+def test_a_request_about_aws_loads_no_other_provider() -> None:
+    script = (
+        "import json, sys\n"
+        "import skylight.handlers.api.app\n"
+        "from skylight.providers.base import get_provider\n"
+        "get_provider('aws')\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    completed = subprocess.run(  # noqa: S603 - this interpreter, our own code
+        [sys.executable, "-c", script],
+        cwd=REPO_ROOT,
+        env={"PYTHONPATH": str(FUNCTIONS_DIR), "AWS_DEFAULT_REGION": "us-east-1", "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    modules = json.loads(completed.stdout.strip().splitlines()[-1])
+
+    providers_loaded = {name.split(".")[2] for name in modules if name.startswith("skylight.providers.")}
+    assert providers_loaded - {"base", "aws"} == set()
+    assert not [name for name in modules if name.split(".")[0] in ("google", "azure", "msal")]

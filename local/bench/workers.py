@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from local.bench import FUNCTIONS_DIR, PLATFORM_PRINCIPAL_ARN, REGION, TABLE
+from local.bench import FUNCTIONS_DIR, REGION
 
 T = TypeVar("T")
 
@@ -67,27 +67,17 @@ class _NoSchedules:
 
 
 def build_services(latency: Latency, listing_concurrency: int | None = None) -> Any:
-    """Production repositories on the emulator's table, and the AWS provider with the latency hook."""
-    from skylight.dal.dynamodb import DynamoAccountRepository, DynamoTenantRepository
-    from skylight.dal.dynamodb_inventory import DynamoCrawlRepository, DynamoInventoryRepository
-    from skylight.logic.services import Services
-    from skylight.providers.aws.gateway import Boto3AwsGateway
-    from skylight.providers.aws.provider import AwsProvider
+    """The functions' own wiring on the emulator's table, with the latency hook on every AWS call and
+    no workflow or schedules (the benchmark runs the crawl's steps itself)."""
+    from skylight.config import get_settings
+    from skylight.handlers.dependencies import build_services as wire
 
-    gateway = Boto3AwsGateway(PLATFORM_PRINCIPAL_ARN, REGION, event_hooks=(("before-send", latency),))
-    provider = AwsProvider(
-        gateway=gateway,
-        platform_principal_arn=PLATFORM_PRINCIPAL_ARN,
-        listing_concurrency=listing_concurrency,
-    )
-    return Services(
-        tenants=DynamoTenantRepository(TABLE, REGION),
-        accounts=DynamoAccountRepository(TABLE, REGION),
+    return wire(
+        get_settings(),
         workflow=_NoWorkflow(),
-        inventory=DynamoInventoryRepository(TABLE, REGION),
-        crawls=DynamoCrawlRepository(TABLE, REGION),
         schedules=_NoSchedules(),
-        provider=lambda _name: provider,
+        aws_event_hooks=(("before-send", latency),),
+        listing_concurrency=listing_concurrency,
     )
 
 

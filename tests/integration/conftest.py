@@ -15,7 +15,6 @@ from infra.platform_policy import identity_token_policy, platform_principal_poli
 from local.emulator import lambda_execution_credentials
 from local.emulator.patches import install as install_emulator_patches
 from skylight.config import get_settings
-from skylight.dal.cursors import default_signer
 from skylight.gateways.sessions import shared_botocore_session
 from skylight.handlers import dependencies
 from skylight.providers import base as provider_registry
@@ -159,7 +158,7 @@ def reset_caches() -> None:
     """Forget everything a container keeps: the next call behaves like the first in a new container."""
     dependencies.services.cache_clear()
     default_vault.cache_clear()
-    default_signer.cache_clear()
+    dependencies.cursor_signer.cache_clear()
     provider_registry.forget_providers()
     get_settings.cache_clear()
 

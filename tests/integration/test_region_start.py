@@ -14,7 +14,7 @@ from pynamodb.exceptions import GetError
 
 from skylight.dal import dynamodb
 from skylight.dal.connection import shared_connection
-from skylight.dal.dynamodb_inventory import DynamoCrawlRepository, DynamoInventoryRepository
+from skylight.handlers import dependencies
 from skylight.handlers.workflow import tasks
 from tests.faults import CallLog, canned_answer
 from tests.integration.conftest import TABLE, external_id_of
@@ -73,7 +73,8 @@ def test_a_batch_reads_account_tenant_and_digests_in_one_request_before_anything
 
 def test_the_region_start_holds_what_is_stored_and_none_for_what_is_not(api, connected):
     account, _ = connected
-    crawls, inventory = DynamoCrawlRepository(TABLE, REGION), DynamoInventoryRepository(TABLE, REGION)
+    services = dependencies.services()
+    crawls, inventory = services.crawls, services.inventory
     inventory.save_digests("tenant-a", account["id"], REGION, {"aws.ec2.instance": "digest-1"})
     now = datetime.now(UTC)
 

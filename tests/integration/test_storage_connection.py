@@ -7,15 +7,17 @@ from concurrent.futures import ThreadPoolExecutor
 from skylight.dal import dynamodb, dynamodb_inventory
 from skylight.dal.dynamodb import DynamoAccountRepository
 from skylight.dal.dynamodb_inventory import DynamoCrawlRepository, DynamoInventoryRepository
+from skylight.handlers.dependencies import cursor_signer
 from tests.integration.conftest import TABLE
 
 MODELS = (*dynamodb._MODELS, *dynamodb_inventory._MODELS)
 
 
 def test_every_model_and_every_thread_use_the_same_client(aws):
-    DynamoAccountRepository(TABLE, "us-east-1")
-    DynamoInventoryRepository(TABLE, "us-east-1")
-    DynamoCrawlRepository(TABLE, "us-east-1")
+    cursors = cursor_signer()
+    DynamoAccountRepository(TABLE, "us-east-1", cursors)
+    DynamoInventoryRepository(TABLE, "us-east-1", cursors)
+    DynamoCrawlRepository(TABLE, "us-east-1", cursors)
 
     def client_seen_by_a_listing_thread(model):
         model.count("no-such-pk")  # a real request from this thread

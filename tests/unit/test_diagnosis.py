@@ -1,9 +1,9 @@
 """What a tenant is told when AWS refuses the platform, and how the test log is kept complete."""
 
-from skylight.logic.steps import StepLog, timed
 from skylight.models.domain import StepOutcome
 from skylight.providers.aws.gateway import AwsCallError
 from skylight.providers.aws.validation import likely_causes_of_denied_assume_role
+from skylight.providers.steps import StepLog, timed
 
 ROLE = "arn:aws:iam::111122223333:role/Skylight"
 PRINCIPAL = "arn:aws:iam::123456789012:role/Skylight-platform-principal"

@@ -21,7 +21,6 @@ import json
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Protocol
 
 from skylight.models.errors import InvalidRequest
@@ -123,16 +122,6 @@ class CursorSigner:
                         raise CursorKeyError("ShortKey")
                     self._key = bytes(key)
         return self._key
-
-
-@lru_cache(maxsize=1)
-def default_signer() -> CursorSigner:
-    """The deployment's signer: its KMS HMAC key from the settings (no call until the first cursor)."""
-    from skylight.config import get_settings
-    from skylight.gateways.cursor_keys import KmsCursorKey
-
-    settings = get_settings()
-    return CursorSigner(KmsCursorKey(settings.cursor_key_id, settings.region))
 
 
 def _b64encode(data: bytes) -> str:

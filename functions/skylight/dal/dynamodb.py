@@ -31,7 +31,7 @@ from pynamodb.transactions import TransactWrite
 
 from skylight.dal.base import ConcurrentUpdate, LimitReached, Page, TooManyAccounts
 from skylight.dal.connection import bind_models, shared_connection
-from skylight.dal.cursors import CursorSigner, Listing, default_signer
+from skylight.dal.cursors import CursorSigner, Listing
 from skylight.models.domain import (
     DEFAULT_CRAWL_INTERVAL_MINUTES,
     Access,
@@ -233,13 +233,13 @@ class DynamoAccountRepository:
         self,
         table_name: str,
         region: str,
-        cursors: CursorSigner | None = None,
+        cursors: CursorSigner,
         secrets_table_name: str | None = None,
     ) -> None:
         bind_table(table_name, region)
         bind_secret_table(table_name, region, secrets_table_name)
         self._connection = shared_connection(region)
-        self._cursors = cursors or default_signer()
+        self._cursors = cursors
 
     def create(self, account: Account, secret: SealedSecret | None = None, most: int | None = None) -> None:
         item = _to_item(account)
@@ -453,9 +453,9 @@ class DynamoSecretRepository:
 
 
 class DynamoAuditRepository:
-    def __init__(self, table_name: str, region: str, cursors: CursorSigner | None = None) -> None:
+    def __init__(self, table_name: str, region: str, cursors: CursorSigner) -> None:
         bind_table(table_name, region)
-        self._cursors = cursors or default_signer()
+        self._cursors = cursors
 
     def record(self, entry: AuditEntry) -> None:
         # Time first so the sort key orders entries; the random tail keeps same-instant entries apart.

@@ -23,7 +23,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from skylight.dal.connection import bind_models, shared_connection
-from skylight.dal.cursors import CursorSigner, Listing, default_signer
+from skylight.dal.cursors import CursorSigner, Listing
 from skylight.dal.dynamodb import (
     ACCOUNT_PREFIX,
     TENANT_SK,
@@ -127,9 +127,9 @@ def write_units(item: dict[str, Any]) -> int:
 
 
 class DynamoInventoryRepository:
-    def __init__(self, table_name: str, region: str, cursors: CursorSigner | None = None) -> None:
+    def __init__(self, table_name: str, region: str, cursors: CursorSigner) -> None:
         bind_models(_MODELS, table_name, region)
-        self._cursors = cursors or default_signer()
+        self._cursors = cursors
 
     def hashes(self, tenant_id: str, account_id: str, segment: str, resource_type: str) -> dict[str, str]:
         prefix = _segment_prefix(resource_type, segment)
@@ -242,10 +242,10 @@ class DynamoInventoryRepository:
 
 
 class DynamoCrawlRepository:
-    def __init__(self, table_name: str, region: str, cursors: CursorSigner | None = None) -> None:
+    def __init__(self, table_name: str, region: str, cursors: CursorSigner) -> None:
         bind_models(_MODELS, table_name, region)
         self._region = region
-        self._cursors = cursors or default_signer()
+        self._cursors = cursors
 
     def begin(self, crawl: Crawl, lock_until: datetime, now: datetime) -> None:
         pk = tenant_pk(crawl.tenant_id)

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from skylight.config import Settings, get_settings
+from skylight.dal.cursors import CursorSigner
 from skylight.gateways.schedules import CrawlScheduler
 from skylight.gateways.workflow import WorkflowStarter
 from skylight.logic.services import Services, TenantLimits
@@ -23,6 +24,15 @@ from skylight.logic.services import Services, TenantLimits
 @lru_cache(maxsize=1)
 def services() -> Services:
     return build_services(get_settings())
+
+
+@lru_cache(maxsize=1)
+def cursor_signer() -> CursorSigner:
+    """The deployment's signer: its KMS HMAC key from the settings (no call until the first cursor)."""
+    from skylight.gateways.cursor_keys import KmsCursorKey
+
+    settings = get_settings()
+    return CursorSigner(KmsCursorKey(settings.cursor_key_id, settings.region))
 
 
 def build_services(
@@ -35,7 +45,6 @@ def build_services(
 ) -> Services:
     """Every outside system for `settings`; `workflow` and `schedules` replace the deployed ones, and
     `aws_event_hooks` see every call the AWS provider makes (the benchmark's latency)."""
-    from skylight.dal.cursors import default_signer
     from skylight.dal.dynamodb import (
         DynamoAccountRepository,
         DynamoAuditRepository,
@@ -52,7 +61,7 @@ def build_services(
     from skylight.vault import default_vault
 
     # One signer for every listing: the cursor key is derived on the first cursor, once per container.
-    cursors = default_signer()
+    cursors = cursor_signer()
     vault = default_vault()
     # One gateway: the platform principal's session serves the AWS provider and the identity tokens.
     gateway = Boto3AwsGateway(settings.platform_principal_arn, settings.region, event_hooks=aws_event_hooks)

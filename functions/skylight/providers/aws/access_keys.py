@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from skylight.logic.steps import StepLog, Timed, timed
 from skylight.models.domain import Access, CredentialAgeSource, Permissions, StepOutcome, ValidationReport
 from skylight.models.errors import InvalidRequest
 from skylight.providers.aws.gateway import (
@@ -37,6 +36,7 @@ from skylight.providers.aws.validation import (
     record_sts_failure,
     run_probe,
 )
+from skylight.providers.steps import StepLog, Timed, timed
 
 #: The vault purpose (and KMS encryption context) of AWS access keys.
 PURPOSE = "aws_access_key"

@@ -14,7 +14,6 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from skylight.logic.steps import StepLog, Timed, timed
 from skylight.models.domain import Access, PermissionCheck, Permissions, StepOutcome, ValidationReport
 from skylight.providers.aws.arn import RoleArn
 from skylight.providers.aws.external_ids import new_external_id
@@ -28,6 +27,7 @@ from skylight.providers.aws.gateway import (
 from skylight.providers.aws.onboarding import trust_policy
 from skylight.providers.aws.permissions import DENIED_ERROR_CODES, Probe, probes_for
 from skylight.providers.aws.trust_review import parse_policy_document, review_trust_policy
+from skylight.providers.steps import StepLog, Timed, timed
 
 SESSION_NAME = "skylight-connection-check"
 

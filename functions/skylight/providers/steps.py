@@ -1,4 +1,4 @@
-"""Recording the step-by-step test log that every validation returns."""
+"""The step-by-step test log every provider's validation returns: shared by all providers."""
 
 from __future__ import annotations
 

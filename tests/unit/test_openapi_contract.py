@@ -101,5 +101,5 @@ def test_a_connect_links_to_the_operations_on_the_account():
     for link in links.values():
         assert link["operationId"] in operation_ids
         assert link["parameters"] == {"account_id": "$response.body#/id"}
-    example = _resolve(DOCUMENT["components"]["schemas"]["ConnectAccountRequest"])["examples"][0]
+    example = _resolve(DOCUMENT["components"]["schemas"]["AwsConnectRequest"])["examples"][0]
     assert example["credentials"]["role_arn"] == "arn:aws:iam::111122223333:role/SkylightAccess"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, Union
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, model_validator
 
 from skylight.models.domain import (
     DEFAULT_CRAWL_INTERVAL_MINUTES,
@@ -18,11 +20,7 @@ from skylight.models.domain import (
     ValidationStep,
 )
 from skylight.models.inventory import Crawl
-from skylight.providers.aws.identifiers import (
-    ACCESS_KEY_ID_PATTERN,
-    ROLE_ARN_PATTERN,
-    SECRET_ACCESS_KEY_PATTERN,
-)
+from skylight.providers import base
 
 # A display name, not an identifier: any script is welcome (full-width letters, Arabic-Indic digits),
 # but nothing that hides, reorders or breaks what is shown: no control characters (C0, DEL, C1),
@@ -54,42 +52,28 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class RoleCredentialsIn(_Strict):
-    type: Literal["role"]
-    # The pattern is documented here and enforced by the provider's parser, which says precisely what
-    # is wrong (the partition, the account, the name) instead of "does not match".
-    role_arn: str = Field(
-        max_length=2048,
-        description="arn:<partition>:iam::<12-digit account>:role/<path/><name>; aws, aws-us-gov or aws-cn",
-        json_schema_extra={"pattern": ROLE_ARN_PATTERN},
-    )
-
-    def as_dict(self) -> dict[str, Any]:
-        return self.model_dump()
+def provider_api_models() -> dict[str, ModuleType]:
+    """Every provider's `api_models` module, by provider name: pydantic models only, no cloud SDK."""
+    return {
+        name: importlib.import_module(f"skylight.providers.{name}.api_models")
+        for name in sorted(base.provider_names())
+    }
 
 
-class AccessKeyCredentialsIn(_Strict):
-    """A long-term IAM user access key, for tenants that cannot use a role. Never a root user's key."""
+#: Each provider's own API models (`skylight.providers.<name>.api_models`), found by convention.
+PROVIDER_API_MODELS: dict[str, ModuleType] = provider_api_models()
 
-    type: Literal["access_key"]
-    # Documented here, enforced by the provider's parser (whose errors never repeat the value).
-    access_key_id: str = Field(
-        max_length=128, description="AKIA...", json_schema_extra={"pattern": ACCESS_KEY_ID_PATTERN}
-    )
-    # SecretStr: the value never shows in a repr, a log line or a validation error.
-    secret_access_key: SecretStr = Field(
-        max_length=128, json_schema_extra={"pattern": SECRET_ACCESS_KEY_PATTERN, "writeOnly": True}
-    )
-    partition: Literal["aws", "aws-us-gov", "aws-cn"] = "aws"
-
-    def as_dict(self) -> dict[str, Any]:
-        """The plain values, for the provider's parser only."""
-        return {**self.model_dump(), "secret_access_key": self.secret_access_key.get_secret_value()}
+#: The union members' tags, which pydantic puts in error locations (`aws.credentials.access_key.x`).
+UNION_TAGS = frozenset(PROVIDER_API_MODELS).union(
+    *(module.CREDENTIAL_TYPES for module in PROVIDER_API_MODELS.values())
+)
+#: Kept for readers of the AWS-only name.
+CREDENTIAL_TYPES = UNION_TAGS
 
 
-#: The union members' tags, which pydantic puts in error locations (`credentials.access_key.x`).
-CREDENTIAL_TYPES = frozenset({"role", "access_key"})
-CredentialsIn = Annotated[RoleCredentialsIn | AccessKeyCredentialsIn, Field(discriminator="type")]
+def _union(members: list[Any], discriminator: str) -> Any:
+    """`members` as a union discriminated on `discriminator` (one member too: still a `oneOf`)."""
+    return Annotated[Union[tuple(members)], Field(discriminator=discriminator)]  # noqa: UP007
 
 
 CrawlInterval = Annotated[
@@ -111,16 +95,64 @@ CONNECT_EXAMPLE: dict[str, Any] = {
 }
 
 
-class ConnectAccountRequest(_Strict):
-    """`provider` selects the cloud; today `aws` with a cross-account role or an access key."""
+class _ConnectFields(_Strict):
+    """What connecting asks of every provider; each adds its `provider` tag and its `credentials`."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [dict(CONNECT_EXAMPLE)]})
 
-    provider: Literal["aws"]
     name: AccountName
     access: Access = Access.READ_ONLY
-    credentials: CredentialsIn
     crawl_interval_minutes: CrawlInterval = DEFAULT_CRAWL_INTERVAL_MINUTES
+
+
+def _connect_request(provider: str, module: ModuleType) -> type[_ConnectFields]:
+    """`<Provider>ConnectRequest`: the common fields, `provider: Literal[provider]` and its credentials."""
+    tag: Any = Literal[provider]
+    model: type[_ConnectFields] = create_model(
+        f"{provider.capitalize()}ConnectRequest",
+        __base__=_ConnectFields,
+        __doc__=f"Connect an account on `{provider}`.",
+        __module__=__name__,
+        provider=(tag, ...),
+        credentials=(_union(list(module.CREDENTIAL_MODELS), "type"), ...),
+    )
+    return model
+
+
+def connect_requests(modules: dict[str, ModuleType]) -> dict[str, type[_ConnectFields]]:
+    """By provider, the connect request's member for it."""
+    return {name: _connect_request(name, module) for name, module in modules.items()}
+
+
+def connect_request_union(requests: dict[str, type[_ConnectFields]]) -> Any:
+    """The connect request: one of `requests`, discriminated on `provider`."""
+    return _union(list(requests.values()), "provider")
+
+
+CONNECT_REQUESTS = connect_requests(PROVIDER_API_MODELS)
+
+
+class CredentialsBody(Protocol):
+    """What every provider's credential body offers: its plain values, for the provider's parser."""
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+if TYPE_CHECKING:
+    # The checker sees what every member has; the unions are assembled at import time below.
+    CredentialsIn = CredentialsBody
+
+    class ConnectAccountRequest(_ConnectFields):
+        provider: str
+        credentials: CredentialsBody
+
+else:
+    #: Any provider's credentials, discriminated on `type`.
+    CredentialsIn = _union(
+        [model for module in PROVIDER_API_MODELS.values() for model in module.CREDENTIAL_MODELS], "type"
+    )
+    #: `provider` selects the cloud (today `aws` with a cross-account role or an access key).
+    ConnectAccountRequest = connect_request_union(CONNECT_REQUESTS)
 
 
 class ReplaceCredentialsRequest(_Strict):

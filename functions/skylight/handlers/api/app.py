@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from skylight.config import get_settings
 from skylight.handlers.api.auth import authorize
 from skylight.handlers.api.routes import accounts, audit, credentials, inventory, onboarding
-from skylight.models.api import CREDENTIAL_TYPES
+from skylight.models.api import UNION_TAGS
 from skylight.models.errors import InvalidRequest, MethodNotAllowed, NotFound, SkylightError
 
 logger = Logger()
@@ -110,14 +110,14 @@ def _field_error(detail: dict[str, Any]) -> dict[str, str]:
     # Pydantic names the union member or literal in the path; keep the field names only.
     field = (
         ".".join(
-            part
-            for part in location
-            if (not part.isdigit() or len(location) == 1) and part not in CREDENTIAL_TYPES
+            part for part in location if (not part.isdigit() or len(location) == 1) and part not in UNION_TAGS
         )
         or "body"
     )
     if detail.get("type") in ("union_tag_invalid", "union_tag_not_found"):
-        field += ".type"  # the discriminator itself is what is wrong
+        # The discriminator itself is what is wrong: `provider`, or `credentials.type`.
+        tag = str((detail.get("ctx") or {}).get("discriminator", "'type'")).strip("'")
+        field = tag if field == "body" and tag != "type" else f"{field}.{tag}"
     # An unknown field's name is the client's own text: keep it short in the answer.
     return {"field": field[:100], "message": str(detail.get("msg", "invalid"))}
 

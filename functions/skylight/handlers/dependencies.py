@@ -55,7 +55,6 @@ def build_services(
     from skylight.gateways.schedules import EventBridgeCrawlScheduler
     from skylight.gateways.workflow import StepFunctionsWorkflowStarter
     from skylight.providers.aws.gateway import Boto3AwsGateway
-    from skylight.providers.aws.identity_tokens import PlatformIdentityTokens
     from skylight.providers.aws.provider import AwsProvider
     from skylight.providers.base import get_provider
     from skylight.vault import default_vault
@@ -102,5 +101,5 @@ def build_services(
             validations_per_minute=settings.validations_per_minute,
             crawl_requests_per_hour=settings.crawl_requests_per_hour,
         ),
-        identity_tokens=PlatformIdentityTokens(gateway),
+        identity_tokens=gateway,
     )

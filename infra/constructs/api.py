@@ -22,7 +22,7 @@ HttpMethod = apigwv2.HttpMethod
 # The public surface of the API, in one place: a new endpoint is one more line here (the function
 # routes it internally with Powertools' resolver).
 ROUTES: tuple[tuple[apigwv2.HttpMethod, str], ...] = (
-    (HttpMethod.GET, "/v1/onboarding/aws"),
+    (HttpMethod.GET, "/v1/onboarding/{provider}"),
     (HttpMethod.POST, "/v1/accounts"),
     (HttpMethod.GET, "/v1/accounts"),
     (HttpMethod.GET, "/v1/accounts/{id}"),

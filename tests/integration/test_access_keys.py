@@ -65,7 +65,7 @@ def test_the_crawler_gets_the_key_as_credentials_without_a_session_token(api, ke
     domain = stored_account(account["id"])
     from skylight.handlers.dependencies import services
 
-    credentials = aws_provider().account_credentials(domain, tenant_context(services(), "tenant-a"))
+    credentials = aws_provider().account_credentials(domain, tenant_context(services(), "tenant-a", "aws"))
     assert (credentials.access_key_id, credentials.secret_access_key) == (
         key.access_key_id,
         key.secret_access_key,
@@ -155,7 +155,7 @@ def test_a_key_is_checked_in_two_sequential_round_trips(aws):
     provider = AwsProvider(gateway=gateway, platform_principal_arn=PLATFORM_PRINCIPAL_ARN)
     credentials = provider.parse_credentials(access_key_body(key)["credentials"])
 
-    report = provider.validate(credentials, Access.READ_ONLY, TenantContext("tenant-a", "unused-for-keys"))
+    report = provider.validate(credentials, Access.READ_ONLY, TenantContext("tenant-a"))
 
     assert report.connected
     operations = [name for name, _, _ in recorder.calls]

@@ -25,7 +25,9 @@ from tests.support import (
 
 def credentials_in_use(account_id):
     account = stored_account(account_id)
-    return aws_provider().account_credentials(account, tenant_context(dependencies.services(), "tenant-a"))
+    return aws_provider().account_credentials(
+        account, tenant_context(dependencies.services(), "tenant-a", "aws")
+    )
 
 
 def works(credentials):

@@ -82,13 +82,13 @@ def test_the_crawler_uses_the_id_each_account_works_with(api, connected):
     account, role = connected
     old_id = external_id_of(api)
     new_id = api("POST", ROTATE)[1]["external_id"]
-    context = tenant_context(dependencies.services(), "tenant-a")
+    context = tenant_context(dependencies.services(), "tenant-a", "aws")
     # Not moved yet: only the previous ID lets the platform in.
     assert aws_provider().account_credentials(stored_account(account["id"]), context).session_token
 
     set_trust_policy(role, trust_policy(external_id=new_id))
     api("POST", f"/v1/accounts/{account['id']}/test")
-    assert stored_account(account["id"]).external_id_generation == 2
+    assert stored_account(account["id"]).provider_state["external_id_generation"] == 2
     assert aws_provider().account_credentials(stored_account(account["id"]), context).session_token
     assert old_id != new_id
 

@@ -9,9 +9,14 @@ from typing import Any
 
 import pytest
 
+from local.emulator.outbound_federation import issuer_of
+from skylight.config import get_settings
 from skylight.handlers import dependencies
 from skylight.logic.accounts import connect_account, disconnect_account, revalidate_account
 from skylight.logic.crawls import begin_crawl, crawl_regions, finish_crawl, plan_crawl
+from skylight.logic.federation import federation_audience
+from skylight.logic.onboarding import onboarding_kit
+from skylight.logic.tenants import tenant_of
 from skylight.models.domain import (
     Access,
     Account,
@@ -24,6 +29,8 @@ from skylight.models.domain import (
 from skylight.models.errors import AccountDisconnected, InvalidRequest
 from skylight.models.inventory import CrawlStatus, RecordedListing, Resource, TypeListing
 from skylight.providers.base import CloudProvider, ParsedCredentials, TenantContext
+from tests.integration.conftest import PLATFORM
+from tests.support import PLATFORM_PRINCIPAL_ARN
 
 CALLER = Caller(tenant_id="tenant-a", subject="admin@tenant-a", roles=frozenset({"admin"}))
 #: The fake cloud's segments and what each holds: two zones and its global types.
@@ -35,7 +42,9 @@ ESTATE = {
 
 
 class FakeProvider(CloudProvider):
-    """A cloud with project tokens, zones instead of regions, and nothing AWS about it."""
+    """A cloud with project tokens, zones instead of regions, and nothing AWS about it; keyless."""
+
+    keyless_federation = True
 
     name = "fake"
 
@@ -61,11 +70,25 @@ class FakeProvider(CloudProvider):
             name="token_accepted", outcome=StepOutcome.PASSED, message="the project answered"
         )
         return ValidationReport(
-            result="connected", steps=[step], provider_account_id=credentials.public["project"]
+            result="connected",
+            steps=[step],
+            provider_account_id=credentials.public["project"],
+            provider_state={"project_number": "4242"},
         )
 
-    def onboarding_kit(self, tenant: TenantContext) -> dict[str, Any]:
-        return {"provider": self.name}
+    def new_tenant_state(self) -> dict[str, Any]:
+        return {"folder": "made-on-first-use"}
+
+    def onboarding_kit(self, tenant: TenantContext, accounts: Callable[[], list[Account]]) -> dict[str, Any]:
+        assert tenant.federation is not None
+        return {
+            "provider": self.name,
+            "folder": tenant.state["folder"],
+            "accounts": len(accounts()),
+            "issuer": tenant.federation.issuer,
+            "audience": tenant.federation.audience,
+            "subject": tenant.federation.subject,
+        }
 
     def crawl_plan(self, account: Account, tenant: TenantContext) -> list[str]:
         return list(ESTATE)
@@ -110,7 +133,11 @@ class FakeProvider(CloudProvider):
 
 
 @pytest.fixture
-def fake(api: Any) -> FakeProvider:
+def fake(api: Any, monkeypatch: pytest.MonkeyPatch) -> FakeProvider:
+    # As deployed: the issuer the deployment read from IAM reaches the API through its environment.
+    monkeypatch.setenv("OUTBOUND_ISSUER", issuer_of(PLATFORM))
+    get_settings.cache_clear()
+    dependencies.services.cache_clear()
     provider = FakeProvider()
     services = dependencies.services()
     aws = services.provider
@@ -130,6 +157,7 @@ def test_connect_crawl_and_disconnect_through_a_provider_that_is_not_aws(fake: F
         "p-1",
     )
 
+    assert account.provider_state == {"project_number": "4242"}  # what the provider records, opaque here
     _, report = revalidate_account(services, "tenant-a", account.id)
     assert report.connected
     _, crawl, began = begin_crawl(services, "tenant-a", account.id, "on_demand", None)
@@ -151,3 +179,29 @@ def test_connect_crawl_and_disconnect_through_a_provider_that_is_not_aws(fake: F
     with pytest.raises(AccountDisconnected):
         begin_crawl(services, "tenant-a", account.id, "scheduled", None)
     assert len(fake.calls) == calls_before  # nothing reached the fake cloud after the disconnect
+
+
+def test_a_provider_owns_its_tenant_state_made_on_first_use_beside_aws_own(
+    api: Any, fake: FakeProvider
+) -> None:
+    services = dependencies.services()
+    aws_kit = onboarding_kit(services, CALLER, "aws")
+
+    kit = onboarding_kit(services, CALLER, "fake")
+
+    tenant = tenant_of(services, "tenant-a")
+    assert kit == {
+        "provider": "fake",
+        "folder": "made-on-first-use",
+        "accounts": 0,
+        # A keyless provider's kit tells the tenant what to trust: the issuer, its own audience, the
+        # platform principal as the subject.
+        "issuer": issuer_of(PLATFORM),
+        "audience": federation_audience(services, "tenant-a"),
+        "subject": PLATFORM_PRINCIPAL_ARN,
+    }
+    assert tenant.federation_audience == kit["audience"]
+    assert tenant.state_of("fake") == {"folder": "made-on-first-use"}
+    # AWS's state is untouched by another provider's, and the other way round.
+    assert onboarding_kit(services, CALLER, "aws")["external_id"] == aws_kit["external_id"]
+    assert set(tenant.provider_state) == {"aws", "fake"}

@@ -1,4 +1,4 @@
-"""GET /v1/onboarding/aws: the tenant's External ID and everything needed to create the role."""
+"""GET /v1/onboarding/{provider}: the AWS kit has the External ID and all it takes to make the role."""
 
 import re
 
@@ -40,3 +40,19 @@ def test_the_external_id_is_a_secret_only_admins_see(api):
 def test_no_verified_claims_is_unauthorized(api):
     status, body = api("GET", "/v1/onboarding/aws", tenant=None)
     assert (status, body["error"]["code"]) == (401, "unauthorized")
+
+
+def test_the_kit_is_the_providers_own_and_names_it(api):
+    status, kit = api("GET", "/v1/onboarding/aws")
+    assert (status, kit["provider"]) == (200, "aws")
+
+
+def test_an_unknown_provider_is_a_bad_request_naming_the_field_and_stores_nothing(api):
+    from tests.integration.conftest import stored_items
+
+    before = stored_items()
+    for path in ("/v1/onboarding/oracle", "/v1/onboarding/AWS", "/v1/onboarding/aws%20"):
+        status, body = api("GET", path)
+        assert (status, body["error"]["code"]) == (400, "invalid_request"), path
+        assert [field["field"] for field in body["error"]["fields"]] == ["provider"], path
+    assert stored_items() == before

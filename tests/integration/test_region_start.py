@@ -83,7 +83,7 @@ def test_the_region_start_holds_what_is_stored_and_none_for_what_is_not(api, con
 
     start = crawls.region_start("tenant-a", account["id"], [REGION, "eu-west-3", "global"], now)
     assert start.account is not None and start.account.id == account["id"]
-    assert start.tenant is not None and start.tenant.external_id.startswith("skylight-")
+    assert start.tenant is not None and start.tenant.state_of("aws")["external_id"].startswith("skylight-")
     assert start.digests == {
         REGION: {"aws.ec2.instance": "digest-1"},
         "global": {"aws.s3.bucket": "digest-2"},

@@ -64,7 +64,7 @@ def test_a_successful_connect_waits_on_three_round_trips_cold_and_two_warm(aws):
     recorder = CallRecorder()
     gateway = Boto3AwsGateway(PLATFORM_PRINCIPAL_ARN, get_settings().region, event_hooks=recorder.hooks())
     provider = AwsProvider(gateway=gateway, platform_principal_arn=PLATFORM_PRINCIPAL_ARN)
-    tenant = TenantContext(tenant_id="tenant-a", external_id=external_id)
+    tenant = TenantContext(tenant_id="tenant-a", state={"external_id": external_id})
     credentials = provider.parse_credentials({"type": "role", "role_arn": role.arn})
 
     # Cold: the function first becomes the platform principal, then validates.

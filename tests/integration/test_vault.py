@@ -80,8 +80,8 @@ def test_ciphertext_copied_into_another_tenants_item_fails_to_decrypt(api):
 
     domain_b = stored_account(account_b["id"], tenant="tenant-b")
     with pytest.raises(CredentialsUnavailable):
-        aws_provider().account_credentials(domain_b, tenant_context(services(), "tenant-b"))
+        aws_provider().account_credentials(domain_b, tenant_context(services(), "tenant-b", "aws"))
     # A's own secret still opens for A.
     domain_a = stored_account(account_a["id"])
-    credentials = aws_provider().account_credentials(domain_a, tenant_context(services(), "tenant-a"))
+    credentials = aws_provider().account_credentials(domain_a, tenant_context(services(), "tenant-a", "aws"))
     assert credentials.access_key_id == key_a.access_key_id

@@ -133,7 +133,7 @@ def test_rotating_a_key_while_kms_is_throttled_is_a_503_and_the_old_key_stays(ap
     assert api("GET", f"/v1/accounts/{account['id']}")[1] == before
     throttled.active = False
     credentials = aws_provider().account_credentials(
-        stored_account(account["id"]), tenant_context(dependencies.services(), "tenant-a")
+        stored_account(account["id"]), tenant_context(dependencies.services(), "tenant-a", "aws")
     )
     assert credentials.access_key_id == old_key.access_key_id
 
@@ -154,7 +154,7 @@ def test_the_crawlers_credentials_while_kms_is_throttled_are_retry_later(api, ke
     kms_fails(KmsFailure("Decrypt", "ThrottlingException"))
     provider = aws_provider()
     domain = stored_account(account["id"])
-    context = tenant_context(dependencies.services(), "tenant-a")
+    context = tenant_context(dependencies.services(), "tenant-a", "aws")
 
     with pytest.raises(RetryLater):
         provider.account_credentials(domain, context)

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from skylight.handlers.api.openapi import openapi_document
+from skylight.providers.base import provider_names
 
 DOCUMENT = json.loads(openapi_document())
 OPERATIONS = [
@@ -70,7 +71,10 @@ def test_powertools_validation_error_schemas_are_gone():
 @pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS, ids=IDS)
 def test_every_path_parameter_has_its_exact_shape(method, path, operation):
     for parameter in operation.get("parameters", []):
-        if parameter["in"] == "path":
+        if parameter["name"] == "provider":
+            schema = parameter["schema"]  # exactly the providers found (one: a `const`)
+            assert schema.get("enum", [schema.get("const")]) == sorted(provider_names())
+        elif parameter["in"] == "path":
             schema = parameter["schema"]
             assert schema["pattern"].startswith("^") and schema["pattern"].endswith("$")
             assert schema["minLength"] == schema["maxLength"]

@@ -17,7 +17,7 @@ def test_every_route_is_documented_with_its_errors():
     document = json.loads(openapi_document())
     operations = {(m.upper(), p) for p, ops in document["paths"].items() for m in ops}
     assert operations == {
-        ("GET", "/v1/onboarding/aws"),
+        ("GET", "/v1/onboarding/{provider}"),
         ("POST", "/v1/accounts"),
         ("GET", "/v1/accounts"),
         ("GET", "/v1/accounts/{account_id}"),

@@ -69,3 +69,25 @@ def test_a_request_about_aws_loads_no_other_provider() -> None:
     loaded = {name.split(".")[2] for name in modules if name.startswith("skylight.providers.")}
     assert loaded & provider_names() == {"aws"}  # the provider packages; base and steps are shared
     assert not [name for name in modules if name.split(".")[0] in ("google", "azure", "msal")]
+
+
+def test_a_provider_whose_api_models_fail_to_load_is_left_out_of_the_api(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from skylight.models.api import provider_api_models
+
+    package = tmp_path / "halfbuilt"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "api_models.py").write_text("raise RuntimeError('a bad release')\n")
+    monkeypatch.setattr(skylight.providers, "__path__", [*skylight.providers.__path__, str(tmp_path)])
+    forget_providers()
+    try:
+        modules = provider_api_models()
+    finally:
+        monkeypatch.undo()
+        forget_providers()
+        sys.modules.pop("skylight.providers.halfbuilt", None)
+
+    assert "halfbuilt" not in modules
+    assert modules["aws"].ONBOARDING_KIT_MODEL.__name__ == "AwsOnboardingKitOut"

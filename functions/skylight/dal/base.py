@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from skylight.models.domain import Account, AuditEntry, Tenant
 from skylight.models.secrets import SealedSecret
@@ -21,12 +21,20 @@ class Page(Generic[T]):
 
 
 class TenantRepository(Protocol):
-    def get_or_create(self, tenant_id: str, new_external_id: Callable[[], str]) -> Tenant:
-        """The tenant's record; created at most once even under concurrent first calls."""
+    def get_or_create(
+        self,
+        tenant_id: str,
+        provider: str | None = None,
+        new_state: Callable[[], dict[str, Any]] | None = None,
+    ) -> Tenant:
+        """The tenant's record; created at most once even under concurrent first calls. With
+        `provider`: its state in the tenant is made by `new_state()` if it has none yet (stored at
+        most once: the first of concurrent callers wins; an empty state is not stored)."""
         ...
 
-    def save_external_ids(self, tenant: Tenant, expected_generation: int) -> Tenant:
-        """Save a rotation step; raise `ConcurrentUpdate` if the generation moved meanwhile."""
+    def save_provider_state(self, tenant: Tenant, provider: str, state: dict[str, Any]) -> Tenant:
+        """Replace one provider's state in the tenant; raise `ConcurrentUpdate` if any provider's
+        state changed since `tenant` was read."""
         ...
 
     def ensure_federation_audience(self, tenant_id: str, new_audience: Callable[[], str]) -> str:

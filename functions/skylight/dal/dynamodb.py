@@ -68,12 +68,28 @@ class _Item(Model):
 
 
 class TenantItem(_Item):
-    external_id = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
-    external_id_generation = NumberAttribute(default=1)
+    provider_state = JSONAttribute(null=True)
+    state_version = NumberAttribute(null=True)
+    federation_audience = UnicodeAttribute(null=True)
+    # Written before providers owned their state: these are the AWS provider's (its External IDs),
+    # read as its state until that is next saved, which removes them.
+    external_id = UnicodeAttribute(null=True)
+    external_id_generation = NumberAttribute(null=True)
     previous_external_id = UnicodeAttribute(null=True)
     rotation_started_at = UTCDateTimeAttribute(null=True)
-    federation_audience = UnicodeAttribute(null=True)
+
+
+#: Concurrent first uses of a provider by one tenant: each re-reads and finds the winner's state.
+FIRST_STATE_ATTEMPTS = 3
+#: The provider whose state the attributes above are.
+LEGACY_STATE_PROVIDER = "aws"
+_LEGACY_STATE = (
+    TenantItem.external_id,
+    TenantItem.external_id_generation,
+    TenantItem.previous_external_id,
+    TenantItem.rotation_started_at,
+)
 
 
 class SecretItem(_Item):
@@ -115,7 +131,7 @@ class AccountItem(_Item):
     credentials = JSONAttribute()
     connection_key = UnicodeAttribute()
     provider_account_id = UnicodeAttribute(null=True)
-    identity_arn = UnicodeAttribute(null=True)
+    provider_state = JSONAttribute(null=True)
     permissions = JSONAttribute(null=True)
     steps = JSONAttribute(null=True)
     connected_at = UTCDateTimeAttribute()
@@ -124,13 +140,16 @@ class AccountItem(_Item):
     last_validation_result = UnicodeAttribute(null=True)
     disconnected_at = UTCDateTimeAttribute(null=True)
     retained_until = UTCDateTimeAttribute(null=True)
-    external_id_generation = NumberAttribute(null=True)
     credentials_created_at = UTCDateTimeAttribute(null=True)
     credentials_age_source = UnicodeAttribute(null=True)
     credentials_updated_at = UTCDateTimeAttribute(null=True)
     ttl = TTLAttribute(null=True)
     crawl_interval_minutes = NumberAttribute(null=True)
     version = VersionAttribute()
+    # Written before providers owned their state: the AWS provider's, read into `provider_state`
+    # (which wins) and dropped when the account is next saved.
+    identity_arn = UnicodeAttribute(null=True)
+    external_id_generation = NumberAttribute(null=True)
 
 
 class AccountCountItem(_Item):
@@ -172,39 +191,73 @@ class DynamoTenantRepository:
     def __init__(self, table_name: str, region: str) -> None:
         bind_table(table_name, region)
 
-    def get_or_create(self, tenant_id: str, new_external_id: Callable[[], str]) -> Tenant:
+    def get_or_create(
+        self,
+        tenant_id: str,
+        provider: str | None = None,
+        new_state: Callable[[], dict[str, Any]] | None = None,
+    ) -> Tenant:
         item = _get(TenantItem, tenant_pk(tenant_id), TENANT_SK)
         if item is None:
+            # The provider asked about gets its state in the same write that creates the tenant.
+            first = new_state() if provider and new_state else {}
+            state = {provider: first} if provider and first else {}
             item = TenantItem(
-                tenant_pk(tenant_id), TENANT_SK, external_id=new_external_id(), created_at=_now()
+                tenant_pk(tenant_id),
+                TENANT_SK,
+                created_at=_now(),
+                provider_state=state or None,
+                state_version=1 if state else None,
             )
             try:
                 item.save(condition=TenantItem.pk.does_not_exist())
             except PutError as error:
                 if not _is_conditional_failure(error):
                     raise
-                # Another request created the tenant first; its External ID wins.
+                # Another request created the tenant first; its state wins.
                 item = TenantItem.get(tenant_pk(tenant_id), TENANT_SK, consistent_read=True)
-        return _to_tenant(tenant_id, item)
+        tenant = _to_tenant(tenant_id, item)
+        if provider is None or new_state is None or provider in tenant.provider_state:
+            return tenant
+        return self._first_state(tenant, provider, new_state)
 
-    def save_external_ids(self, tenant: Tenant, expected_generation: int) -> Tenant:
-        item = TenantItem(
-            tenant_pk(tenant.tenant_id),
-            TENANT_SK,
-            external_id=tenant.external_id,
-            created_at=tenant.created_at,
-            external_id_generation=tenant.external_id_generation,
-            previous_external_id=tenant.previous_external_id,
-            rotation_started_at=tenant.rotation_started_at,
-            federation_audience=tenant.federation_audience,
+    def _first_state(self, tenant: Tenant, provider: str, new_state: Callable[[], dict[str, Any]]) -> Tenant:
+        for _ in range(FIRST_STATE_ATTEMPTS):
+            state = new_state()
+            if not state:
+                return tenant
+            try:
+                return self.save_provider_state(tenant, provider, state)
+            except ConcurrentUpdate:
+                item = TenantItem.get(tenant_pk(tenant.tenant_id), TENANT_SK, consistent_read=True)
+                tenant = _to_tenant(tenant.tenant_id, item)
+                if provider in tenant.provider_state:
+                    return tenant  # another request made it first: its state wins
+        raise ConcurrentUpdate(tenant.tenant_id)
+
+    def save_provider_state(self, tenant: Tenant, provider: str, state: dict[str, Any]) -> Tenant:
+        states = {**tenant.provider_state, provider: state}
+        version = tenant.state_version + 1
+        item = TenantItem(tenant_pk(tenant.tenant_id), TENANT_SK)
+        unchanged = (
+            TenantItem.state_version == tenant.state_version
+            if tenant.state_version
+            else TenantItem.state_version.does_not_exist()
         )
         try:
-            item.save(condition=TenantItem.external_id_generation == expected_generation)
-        except PutError as error:
+            item.update(
+                actions=[
+                    TenantItem.provider_state.set(states),
+                    TenantItem.state_version.set(version),
+                    *(attribute.remove() for attribute in _LEGACY_STATE),
+                ],
+                condition=TenantItem.pk.exists() & unchanged,
+            )
+        except UpdateError as error:
             if _is_conditional_failure(error):
                 raise ConcurrentUpdate(tenant.tenant_id) from None
             raise
-        return _to_tenant(tenant.tenant_id, item)
+        return tenant.model_copy(update={"provider_state": states, "state_version": version})
 
     def ensure_federation_audience(self, tenant_id: str, new_audience: Callable[[], str]) -> str:
         item = TenantItem(tenant_pk(tenant_id), TENANT_SK)
@@ -217,13 +270,19 @@ class DynamoTenantRepository:
 
 
 def _to_tenant(tenant_id: str, item: TenantItem) -> Tenant:
+    states = dict(item.provider_state or {})
+    if item.external_id is not None and LEGACY_STATE_PROVIDER not in states:
+        states[LEGACY_STATE_PROVIDER] = {
+            "external_id": item.external_id,
+            "external_id_generation": int(item.external_id_generation or 1),
+            "previous_external_id": item.previous_external_id,
+            "rotation_started_at": item.rotation_started_at.isoformat() if item.rotation_started_at else None,
+        }
     return Tenant(
         tenant_id=tenant_id,
-        external_id=item.external_id,
         created_at=item.created_at,
-        external_id_generation=int(item.external_id_generation or 1),
-        previous_external_id=item.previous_external_id,
-        rotation_started_at=item.rotation_started_at,
+        provider_state=states,
+        state_version=int(item.state_version or 0),
         federation_audience=item.federation_audience,
     )
 
@@ -602,7 +661,7 @@ def _to_item(account: Account) -> AccountItem:
         credentials=account.credentials,
         connection_key=account.connection_key,
         provider_account_id=account.provider_account_id,
-        identity_arn=account.identity_arn,
+        provider_state=account.provider_state or None,
         permissions=account.permissions.model_dump(mode="json"),
         steps=[step.model_dump(mode="json") for step in account.steps],
         connected_at=account.connected_at,
@@ -611,7 +670,6 @@ def _to_item(account: Account) -> AccountItem:
         last_validation_result=account.last_validation_result,
         disconnected_at=account.disconnected_at,
         retained_until=account.retained_until,
-        external_id_generation=account.external_id_generation,
         credentials_created_at=account.credentials_created_at,
         credentials_age_source=account.credentials_age_source.value
         if account.credentials_age_source
@@ -636,7 +694,7 @@ def _to_account(tenant_id: str, item: AccountItem) -> Account:
         credentials=item.credentials,
         connection_key=item.connection_key,
         provider_account_id=item.provider_account_id,
-        identity_arn=item.identity_arn,
+        provider_state={**_legacy_account_state(item), **(item.provider_state or {})},
         permissions=Permissions.model_validate(item.permissions or {}),
         steps=[ValidationStep.model_validate(step) for step in item.steps or []],
         connected_at=item.connected_at,
@@ -646,7 +704,6 @@ def _to_account(tenant_id: str, item: AccountItem) -> Account:
         disconnected_at=item.disconnected_at,
         retained_until=item.retained_until,
         crawl_interval_minutes=int(item.crawl_interval_minutes or DEFAULT_CRAWL_INTERVAL_MINUTES),
-        external_id_generation=int(item.external_id_generation) if item.external_id_generation else None,
         credentials_created_at=item.credentials_created_at,
         credentials_age_source=CredentialAgeSource(item.credentials_age_source)
         if item.credentials_age_source
@@ -654,6 +711,14 @@ def _to_account(tenant_id: str, item: AccountItem) -> Account:
         credentials_updated_at=item.credentials_updated_at,
         version=item.version or 0,
     )
+
+
+def _legacy_account_state(item: AccountItem) -> dict[str, Any]:
+    legacy = {
+        "identity_arn": item.identity_arn,
+        "external_id_generation": int(item.external_id_generation) if item.external_id_generation else None,
+    }
+    return {key: value for key, value in legacy.items() if value is not None}
 
 
 def _next_cursor(

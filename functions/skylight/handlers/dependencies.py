@@ -102,4 +102,6 @@ def build_services(
             crawl_requests_per_hour=settings.crawl_requests_per_hour,
         ),
         identity_tokens=gateway,
+        federation_issuer=settings.outbound_issuer,
+        federation_subject=settings.platform_principal_arn,
     )

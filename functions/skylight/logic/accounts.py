@@ -14,7 +14,7 @@ from skylight.dal.base import ConcurrentUpdate, Page, TooManyAccounts
 from skylight.logic.audit import recorded
 from skylight.logic.limits import require_room_for_an_account, take_validation, too_many_accounts
 from skylight.logic.services import Services
-from skylight.logic.tenants import tenant_context, tenant_of
+from skylight.logic.tenants import tenant_context
 from skylight.models.domain import (
     DEFAULT_CRAWL_INTERVAL_MINUTES,
     Access,
@@ -66,7 +66,7 @@ def connect_account(
             raise AlreadyConnected(
                 "these credentials are already connected with this access level", account_id=owner
             )
-        report = provider.validate(parsed, access, tenant_context(services, caller.tenant_id))
+        report = provider.validate(parsed, access, tenant_context(services, caller.tenant_id, provider.name))
         _raise_if_failed(report)
         now = services.clock()
         account = Account(
@@ -81,7 +81,7 @@ def connect_account(
             connected_at=now,
             updated_at=now,
             crawl_interval_minutes=crawl_interval_minutes,
-            **_validation_fields(report, now),
+            **_validation_fields(report, now, {}),
             **_credential_fields(parsed, report, now),
         )
         audit.target = account.id
@@ -176,10 +176,15 @@ def _test_account(services: Services, caller: Caller, account_id: str) -> tuple[
     with recorded(services, caller, "account.test", account_id) as audit:
         account = _active_account(services, caller, account_id)
         provider = services.provider(account.provider)
-        report = provider.validate_account(account, tenant_context(services, caller.tenant_id))
+        report = provider.validate_account(
+            account, tenant_context(services, caller.tenant_id, account.provider)
+        )
         audit.details = {"result": report.result}
         now = services.clock()
-        changes: dict[str, Any] = {"updated_at": now, **_validation_fields(report, now)}
+        changes: dict[str, Any] = {
+            "updated_at": now,
+            **_validation_fields(report, now, account.provider_state),
+        }
         if report.connected:
             changes["status"] = AccountStatus.CONNECTED
             if report.credentials_age_source is CredentialAgeSource.PROVIDER:
@@ -309,15 +314,12 @@ def attention(services: Services, account: Account) -> dict[str, Any]:
         warnings.append(f"account is {account.status.value}")
     if age and age.status is not CredentialAgeStatus.OK:
         warnings.append(f"credentials are {age.age_days} days old: {age.status.value}")
-    external_id = None
-    if account.credentials.get("type") == "role" and account.status is not AccountStatus.DISCONNECTED:
-        tenant = tenant_of(services, account.tenant_id)
-        generation = account.external_id_generation or 1
-        current = generation == tenant.external_id_generation
-        external_id = {"generation": generation, "current": current}
-        if not current:
-            warnings.append("works only with the previous External ID: update the role's trust policy")
-    return {"credential_age": age, "external_id": external_id, "warnings": warnings}
+    extra: dict[str, Any] = {}
+    if account.status is not AccountStatus.DISCONNECTED:
+        tenant = tenant_context(services, account.tenant_id, account.provider)
+        extra, provider_warnings = services.provider(account.provider).account_attention(account, tenant)
+        warnings.extend(provider_warnings)
+    return {"credential_age": age, "external_id": None, **extra, "warnings": warnings}
 
 
 def _validated_switch(
@@ -329,7 +331,9 @@ def _validated_switch(
     provider account, or are already connected elsewhere in the tenant.
     """
     connection_key = _require_free_key(services, provider, parsed, account)
-    report = provider.validate(parsed, account.access, tenant_context(services, account.tenant_id))
+    report = provider.validate(
+        parsed, account.access, tenant_context(services, account.tenant_id, account.provider)
+    )
     _raise_if_failed(report)
     _require_same_provider_account(account, report)
     now = services.clock()
@@ -338,7 +342,7 @@ def _validated_switch(
         "credentials": parsed.public,
         "connection_key": connection_key,
         "updated_at": now,
-        **_validation_fields(report, now),
+        **_validation_fields(report, now, account.provider_state),
         **_credential_fields(parsed, report, now),
     }
     return changes, _seal(services, account, parsed, version=account.version + 1)
@@ -534,22 +538,18 @@ def _raise_if_failed(report: ValidationReport) -> None:
     raise ValidationFailed(report.result, report.message, **details)
 
 
-def _validation_fields(report: ValidationReport, now: datetime) -> dict[str, Any]:
+def _validation_fields(report: ValidationReport, now: datetime, recorded: dict[str, Any]) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "steps": report.steps,
         "last_validated_at": now,
         "last_validation_result": report.result,
     }
-    if report.external_id_generation is not None:
-        # The role let the platform in with this External ID, even if later checks failed: an External
-        # ID rotation must know which ID each account still needs, working or not.
-        fields["external_id_generation"] = report.external_id_generation
+    if report.provider_state:
+        # Recorded even if later checks failed (AWS: the External ID the role let the platform in
+        # with, which a rotation must know for every account, working or not).
+        fields["provider_state"] = {**recorded, **report.provider_state}
     if report.connected:
-        fields.update(
-            provider_account_id=report.provider_account_id,
-            identity_arn=report.identity_arn,
-            permissions=report.permissions,
-        )
+        fields.update(provider_account_id=report.provider_account_id, permissions=report.permissions)
     return fields
 
 

@@ -27,7 +27,7 @@ from skylight.logic.accounts import (
 from skylight.logic.audit import recorded
 from skylight.logic.limits import take_crawl_request
 from skylight.logic.services import Services
-from skylight.logic.tenants import context_of, tenant_context
+from skylight.logic.tenants import context_of, tenant_context, tenant_of
 from skylight.models.domain import Account, AccountStatus, Caller
 from skylight.models.errors import NotFound, RetryLater
 from skylight.models.inventory import (
@@ -147,9 +147,10 @@ def plan_crawl(services: Services, tenant_id: str, account_id: str, crawl_id: st
         # Independent reads of Skylight's own table: one round trip on the crawl's path, not three
         # (what was recorded is read while the provider asks the cloud for its regions).
         account_read = own_table.submit(load_active_account, services, tenant_id, account_id)
-        tenant_read = own_table.submit(tenant_context, services, tenant_id)
+        tenant_read = own_table.submit(tenant_of, services, tenant_id)
         recorded = own_table.submit(services.inventory.all_digests, tenant_id, account_id)
-        account, tenant = account_read.result(), tenant_read.result()
+        account = account_read.result()
+        tenant = context_of(services, tenant_read.result(), account.provider)
         provider = services.provider(account.provider)
         regions = largest_first(provider.crawl_plan(account, tenant), recorded.result())
     services.crawls.save_regions(
@@ -205,7 +206,11 @@ def crawl_regions(
     """
     start = services.crawls.region_start(tenant_id, account_id, regions, services.clock())
     account = workflow_account(start.account)  # raises for a disconnected account, before any call to it
-    tenant = context_of(start.tenant) if start.tenant is not None else tenant_context(services, tenant_id)
+    tenant = (
+        context_of(services, start.tenant, account.provider)
+        if start.tenant is not None
+        else tenant_context(services, tenant_id, account.provider)
+    )
     provider = services.provider(account.provider)
     progress = {
         region: RegionProgress(

@@ -14,7 +14,8 @@ import secrets
 from typing import Protocol
 
 from skylight.logic.services import Services
-from skylight.logic.tenants import tenant_of
+from skylight.models.domain import Tenant
+from skylight.providers.base import Federation
 
 #: The shape of every tenant audience; the platform principal may mint tokens for these only.
 AUDIENCE_PREFIX = "urn:skylight:tenant:"
@@ -39,10 +40,22 @@ def new_federation_audience() -> str:
 
 def federation_audience(services: Services, tenant_id: str) -> str:
     """The tenant's audience, made and stored on first use."""
-    tenant = tenant_of(services, tenant_id)
+    return _audience(services, services.tenants.get_or_create(tenant_id))
+
+
+def federation_of(services: Services, tenant: Tenant) -> Federation:
+    """The tenant's federation details, its audience made and stored on first use."""
+    return Federation(
+        issuer=services.federation_issuer,
+        audience=_audience(services, tenant),
+        subject=services.federation_subject,
+    )
+
+
+def _audience(services: Services, tenant: Tenant) -> str:
     if tenant.federation_audience is not None:
         return tenant.federation_audience
-    return services.tenants.ensure_federation_audience(tenant_id, new_federation_audience)
+    return services.tenants.ensure_federation_audience(tenant.tenant_id, new_federation_audience)
 
 
 def identity_token(services: Services, tenant_id: str) -> str:

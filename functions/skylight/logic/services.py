@@ -49,6 +49,10 @@ class Services:
     audit: AuditRepository
     limits: RateLimits
     identity_tokens: IdentityTokenIssuer
+    #: The issuer of the tokens `identity_tokens` mints (the account's outbound issuer), and their
+    #: subject (the platform principal's ARN): what a keyless provider's kit tells the tenant to trust.
+    federation_issuer: str = ""
+    federation_subject: str = ""
     clock: Callable[[], datetime] = field(default=utc_now)
     retention: timedelta = timedelta(days=30)
     credential_warn_after: timedelta = timedelta(days=60)

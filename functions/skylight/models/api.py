@@ -7,7 +7,16 @@ from datetime import datetime
 from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, model_validator
+from aws_lambda_powertools import Logger
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    create_model,
+    model_validator,
+)
 
 from skylight.models.domain import (
     DEFAULT_CRAWL_INTERVAL_MINUTES,
@@ -21,6 +30,8 @@ from skylight.models.domain import (
 )
 from skylight.models.inventory import Crawl
 from skylight.providers import base
+
+logger = Logger(child=True)
 
 # A display name, not an identifier: any script is welcome (full-width letters, Arabic-Indic digits),
 # but nothing that hides, reorders or breaks what is shown: no control characters (C0, DEL, C1),
@@ -53,11 +64,19 @@ class _Strict(BaseModel):
 
 
 def provider_api_models() -> dict[str, ModuleType]:
-    """Every provider's `api_models` module, by provider name: pydantic models only, no cloud SDK."""
-    return {
-        name: importlib.import_module(f"skylight.providers.{name}.api_models")
-        for name in sorted(base.provider_names())
-    }
+    """Every provider's `api_models` module, by provider name: pydantic models only, no cloud SDK.
+
+    One that fails to import is left out (and logged): the API then refuses that provider's requests
+    with a 400 naming the field, and every other provider's work on."""
+    modules = {}
+    for name in sorted(base.provider_names()):
+        try:
+            modules[name] = importlib.import_module(f"skylight.providers.{name}.api_models")
+        except Exception as error:
+            logger.error(
+                "provider API models unavailable", extra={"provider": name, "error": type(error).__name__}
+            )
+    return modules
 
 
 #: Each provider's own API models (`skylight.providers.<name>.api_models`), found by convention.
@@ -210,6 +229,29 @@ class PermissionsOut(BaseModel):
     coverage: list[PermissionCheckOut]
 
 
+class _ProviderTagged(BaseModel):
+    """What the type checker sees of a union of providers' models: each has its `provider` tag."""
+
+    provider: str
+
+
+def _provider_union(model_name: str) -> Any:
+    """Every provider's `model_name` (from its `api_models`), one union discriminated on `provider`."""
+    return _union([getattr(module, model_name) for module in PROVIDER_API_MODELS.values()], "provider")
+
+
+if TYPE_CHECKING:
+    AccountIdentityOut = _ProviderTagged
+    OnboardingKitOut = _ProviderTagged
+else:
+    #: Who Skylight is in the account, in its provider's own schema.
+    AccountIdentityOut = _provider_union("ACCOUNT_IDENTITY_MODEL")
+    #: Any provider's onboarding kit, in its own schema.
+    OnboardingKitOut = _provider_union("ONBOARDING_KIT_MODEL")
+
+_ACCOUNT_IDENTITY: TypeAdapter[AccountIdentityOut] = TypeAdapter(AccountIdentityOut)
+
+
 class AccountOut(BaseModel):
     id: str
     provider: str
@@ -217,7 +259,8 @@ class AccountOut(BaseModel):
     access: Access
     status: AccountStatus
     provider_account_id: str | None
-    identity_arn: str | None
+    identity: AccountIdentityOut
+    identity_arn: str | None = Field(description="AWS: `identity.identity_arn`, kept for v1 clients")
     credentials: dict[str, str]
     permissions: PermissionsOut
     connected_at: datetime
@@ -228,7 +271,7 @@ class AccountOut(BaseModel):
     retained_until: datetime | None
     crawl_interval_minutes: int
     external_id_generation: int | None = Field(
-        description="Roles: the generation of the tenant's External ID this account currently works with"
+        description="AWS roles: `identity.external_id_generation`, kept for v1 clients"
     )
     credentials_updated_at: datetime | None
     credential_age: CredentialAge | None = Field(
@@ -240,8 +283,18 @@ class AccountOut(BaseModel):
     def of(cls, account: Account, credential_age: CredentialAge | None = None) -> AccountOut:
         """Only the fields declared here leave the service; storage-only fields never do."""
         shown = account.model_dump(include=set(cls.model_fields) - {"permissions", "credential_age"})
+        # Only what the provider's identity model declares leaves the service.
+        identity = _ACCOUNT_IDENTITY.validate_python({**account.provider_state, "provider": account.provider})
+        public = identity.model_dump()
         return cls.model_validate(
-            {**shown, "permissions": account.permissions.summary(), "credential_age": credential_age}
+            {
+                **shown,
+                "identity": identity,
+                "identity_arn": public.get("identity_arn"),
+                "external_id_generation": public.get("external_id_generation"),
+                "permissions": account.permissions.summary(),
+                "credential_age": credential_age,
+            }
         )
 
 
@@ -256,37 +309,6 @@ class TestResultOut(BaseModel):
     steps: list[ValidationStep]
     diagnosis: dict[str, Any]
     account: AccountOut
-
-
-class AccountRef(BaseModel):
-    id: str
-    name: str
-
-
-class ExternalIdRotationOut(BaseModel):
-    in_progress: bool
-    generation: int = Field(description="Generation of the current External ID (1 before any rotation)")
-    started_at: datetime | None
-    accounts_on_previous: list[AccountRef] = Field(
-        description="Accounts that still work only with the previous External ID"
-    )
-
-
-class OnboardingKitOut(BaseModel):
-    provider: str
-    external_id: str
-    platform_account_id: str
-    platform_principal_arn: str
-    partition: str
-    trust_policy: dict[str, Any] = Field(description="Lists both External IDs while a rotation is under way")
-    permission_policies: dict[str, Any]
-    templates: dict[str, Any]
-    steps: list[str]
-    external_id_rotation: ExternalIdRotationOut
-
-
-class RotationCompletedOut(OnboardingKitOut):
-    cut_off_accounts: list[AccountRef] = Field(description="Accounts left on the retired ID (forced only)")
 
 
 class CredentialRotationItemOut(BaseModel):

@@ -76,20 +76,18 @@ class Permissions(BaseModel):
 
 class Tenant(BaseModel):
     tenant_id: str
-    external_id: str
     created_at: datetime
-    #: Bumped by every External ID rotation; accounts record the generation they work with.
-    external_id_generation: int = 1
-    #: The External ID being retired, accepted until the rotation completes.
-    previous_external_id: str | None = None
-    rotation_started_at: datetime | None = None
+    #: By provider, what only that provider understands about the tenant (AWS: its External IDs);
+    #: opaque here. Made when the tenant first uses the provider.
+    provider_state: dict[str, dict[str, Any]] = Field(default_factory=dict, repr=False)
+    #: Bumped by every change of `provider_state`: concurrent changes cannot both win.
+    state_version: int = 0
     #: The audience of every identity token minted for this tenant (keyless GCP and Azure); made
     #: on first use, so tenants stored before it existed have none until then.
     federation_audience: str | None = None
 
-    @property
-    def rotating(self) -> bool:
-        return self.previous_external_id is not None
+    def state_of(self, provider: str) -> dict[str, Any]:
+        return self.provider_state.get(provider, {})
 
 
 class CredentialAgeSource(StrEnum):
@@ -147,13 +145,13 @@ class ValidationReport(BaseModel):
     message: str = ""
     steps: list[ValidationStep]
     provider_account_id: str | None = None
-    identity_arn: str | None = None
+    #: What the provider records on the account from this validation, connected or not (AWS: the
+    #: identity's ARN, the External ID generation the role accepted); merged into what it holds.
+    provider_state: dict[str, Any] = Field(default_factory=dict)
     permissions: Permissions = Field(default_factory=Permissions)
     diagnosis: dict[str, Any] = Field(default_factory=dict)
     # Set when the failure is on the provider's side (throttling, outage), not the tenant's set-up.
     retryable: bool = False
-    #: Roles: the generation of the tenant's External ID the role accepted.
-    external_id_generation: int | None = None
     #: Stored credentials: when the key was created, and where that date comes from.
     credentials_created_at: datetime | None = None
     credentials_age_source: CredentialAgeSource | None = None
@@ -175,7 +173,9 @@ class Account(BaseModel):
     credentials: dict[str, str] = Field(description="Non-secret description of how Skylight gets in")
     connection_key: str
     provider_account_id: str | None = None
-    identity_arn: str | None = None
+    #: What only the account's provider understands about it (AWS: `identity_arn`,
+    #: `external_id_generation`); opaque here, never a secret.
+    provider_state: dict[str, Any] = Field(default_factory=dict)
     permissions: Permissions = Field(default_factory=Permissions)
     connected_at: datetime
     updated_at: datetime
@@ -185,8 +185,6 @@ class Account(BaseModel):
     disconnected_at: datetime | None = None
     retained_until: datetime | None = None
     crawl_interval_minutes: int = DEFAULT_CRAWL_INTERVAL_MINUTES
-    #: Roles: the generation of the tenant's External ID this account currently works with.
-    external_id_generation: int | None = None
     #: Stored credentials (access keys ...): their age, and when they were last replaced.
     credentials_created_at: datetime | None = None
     credentials_age_source: CredentialAgeSource | None = None

@@ -34,23 +34,34 @@ class ParsedCredentials:
 
 
 @dataclass(frozen=True)
-class TenantContext:
-    """What a provider may know about the tenant whose connection it validates.
+class Federation:
+    """What a cloud trusting AWS outbound identity federation checks in Skylight's tokens for one
+    tenant: the issuer, the tenant's own audience, and the subject (the platform principal)."""
 
-    During an External ID rotation, `previous_external_id` is still accepted; `external_id_generation`
-    numbers the current one.
-    """
+    issuer: str
+    audience: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class TenantContext:
+    """What a provider may know about the tenant whose connection it validates or crawls: `state`
+    is the provider's own state of the tenant (see `CloudProvider.new_tenant_state`), opaque to the
+    rest of Skylight, and may hold secrets (AWS: the External IDs), so it never shows in a repr."""
 
     tenant_id: str
-    external_id: str = field(repr=False)
-    external_id_generation: int = 1
-    previous_external_id: str | None = field(default=None, repr=False)
+    state: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    #: Keyless providers only (`CloudProvider.keyless_federation`): the tenant's federation details.
+    federation: Federation | None = None
 
 
 class CloudProvider(ABC):
     """Parses, validates and describes connections to one cloud."""
 
     name: str
+    #: Whether it reaches the cloud with tokens from AWS outbound identity federation: its kits and
+    #: validations then get the tenant's `Federation` (its audience made on first use).
+    keyless_federation: bool = False
 
     @abstractmethod
     def parse_credentials(self, credentials: dict[str, Any]) -> ParsedCredentials:
@@ -66,9 +77,20 @@ class CloudProvider(ABC):
         """Validate a stored account again; providers with stored secrets open them only here."""
         return self.validate(self.parse_credentials(account.credentials), account.access, tenant)
 
+    def new_tenant_state(self) -> dict[str, Any]:
+        """The state this provider keeps per tenant, made when a tenant first uses it and stored
+        with the tenant (AWS: a new External ID); none by default."""
+        return {}
+
     @abstractmethod
-    def onboarding_kit(self, tenant: TenantContext) -> dict[str, Any]:
-        """What a tenant needs to set up its side of the connection."""
+    def onboarding_kit(self, tenant: TenantContext, accounts: Callable[[], list[Account]]) -> dict[str, Any]:
+        """What a tenant needs to set up its side of the connection; `accounts` lists the tenant's
+        accounts on this provider, for kits that show which of them still need a change."""
+
+    def account_attention(self, account: Account, tenant: TenantContext) -> tuple[dict[str, Any], list[str]]:
+        """What this provider adds to an account's health: fields (AWS: `external_id`, which
+        generation the role works with) and warnings in words. Nothing by default."""
+        return {}, []
 
     @abstractmethod
     def crawl_plan(self, account: Account, tenant: TenantContext) -> list[str]:

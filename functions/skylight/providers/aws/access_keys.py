@@ -32,6 +32,7 @@ from skylight.providers.aws.validation import (
     STEP_PARSE,
     STEP_READ,
     STEP_WRITE,
+    account_state,
     check_permissions,
     record_sts_failure,
     run_probe,
@@ -141,7 +142,7 @@ def validate_access_key(gateway: AwsGateway, key: AccessKey, access: Access) -> 
             "steps": log.steps(),
             "permissions": Permissions(checks=[check for check, _ in checks]),
             "provider_account_id": identity.value.account,
-            "identity_arn": identity.value.arn,
+            "provider_state": account_state(identity_arn=identity.value.arn),
             "credentials_created_at": created_at,
             "credentials_age_source": source,
         }

@@ -1,8 +1,10 @@
-"""AWS's part of API v1: its credential bodies and its connect request. Pydantic models only: the API
-joins every provider's `api_models` into its unions without loading any cloud's SDK."""
+"""AWS's part of API v1: its credential bodies, onboarding kit, account identity and External ID
+rotation. Pydantic models only: the API joins every provider's `api_models` into its unions without
+loading any cloud's SDK."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -55,6 +57,56 @@ class AccessKeyCredentialsIn(_Strict):
 CREDENTIAL_TYPES = frozenset({"role", "access_key"})
 AwsCredentialsIn = Annotated[RoleCredentialsIn | AccessKeyCredentialsIn, Field(discriminator="type")]
 
+
+class AwsAccountIdentityOut(BaseModel):
+    """Who Skylight is in the AWS account, as last validated."""
+
+    provider: Literal["aws"]
+    identity_arn: str | None = Field(
+        None, description="The ARN Skylight acts as: the assumed role's session, or the key's IAM user"
+    )
+    external_id_generation: int | None = Field(
+        None, description="Roles: the generation of the tenant's External ID the role works with"
+    )
+
+
+class AccountRef(BaseModel):
+    id: str
+    name: str
+
+
+class ExternalIdRotationOut(BaseModel):
+    in_progress: bool
+    generation: int = Field(description="Generation of the current External ID (1 before any rotation)")
+    started_at: datetime | None
+    accounts_on_previous: list[AccountRef] = Field(
+        description="Accounts that still work only with the previous External ID"
+    )
+
+
+class AwsOnboardingKitOut(BaseModel):
+    """What a tenant needs to create the role Skylight assumes in its AWS account."""
+
+    provider: Literal["aws"]
+    external_id: str
+    platform_account_id: str
+    platform_principal_arn: str
+    partition: str
+    trust_policy: dict[str, Any] = Field(description="Lists both External IDs while a rotation is under way")
+    permission_policies: dict[str, Any]
+    templates: dict[str, Any]
+    steps: list[str]
+    external_id_rotation: ExternalIdRotationOut
+
+
+class RotationCompletedOut(AwsOnboardingKitOut):
+    cut_off_accounts: list[AccountRef] = Field(description="Accounts left on the retired ID (forced only)")
+
+
 #: What `skylight.models.api` reads from every provider's `api_models` module: the credential bodies
-#: (each with a `type` tag, unique across providers), and their tags.
+#: (each with a `type` tag, unique across providers), and their tags; the onboarding kit (with a
+#: `provider` tag) and the account's public identity (with a `provider` tag, read from what the
+#: provider records on the account: its other keys are never shown).
 CREDENTIAL_MODELS: tuple[type[BaseModel], ...] = (RoleCredentialsIn, AccessKeyCredentialsIn)
+ONBOARDING_KIT_MODEL: type[BaseModel] = AwsOnboardingKitOut
+ACCOUNT_IDENTITY_MODEL: type[BaseModel] = AwsAccountIdentityOut

@@ -27,6 +27,7 @@ from skylight.providers.aws.crawler import (
     RegionCrawler,
     modules_for,
 )
+from skylight.providers.aws.external_ids import ExternalIds, rotation_status
 from skylight.providers.aws.gateway import AwsCallError, AwsGateway, Boto3AwsGateway, TemporaryCredentials
 from skylight.providers.aws.onboarding import onboarding_kit
 from skylight.providers.aws.validation import validate_role
@@ -105,14 +106,15 @@ class AwsProvider(CloudProvider):
             key = open_access_key(credentials.secret, credentials.public["partition"])
             return validate_access_key(self.gateway, key, access)
         role = parse_role_arn(credentials.public["role_arn"])
+        external_ids = ExternalIds.of(tenant.state)
         return validate_role(
             self.gateway,
             role,
             access,
-            tenant.external_id,
+            external_ids.external_id,
             self.platform_principal_arn,
-            external_id_generation=tenant.external_id_generation,
-            previous_external_id=tenant.previous_external_id,
+            external_id_generation=external_ids.external_id_generation,
+            previous_external_id=external_ids.previous_external_id,
         )
 
     def validate_account(self, account: Account, tenant: TenantContext) -> ValidationReport:
@@ -131,13 +133,9 @@ class AwsProvider(CloudProvider):
         if account.credentials["type"] == ACCESS_KEY:
             with self._stored_key(account) as key:
                 return key.credentials()
-        external_id = tenant.external_id
-        if (
-            tenant.previous_external_id is not None
-            and account.external_id_generation is not None
-            and account.external_id_generation < tenant.external_id_generation
-        ):
-            external_id = tenant.previous_external_id
+        external_id = ExternalIds.of(tenant.state).for_generation(
+            account.provider_state.get("external_id_generation")
+        )
         return self.gateway.assume_role(account.credentials["role_arn"], external_id, CRAWL_SESSION_NAME)
 
     @contextmanager
@@ -146,16 +144,30 @@ class AwsProvider(CloudProvider):
         with self.vault.open_stored(scope) as plaintext:
             yield open_access_key(plaintext, account.credentials.get("partition", "aws"))
 
-    def onboarding_kit(self, tenant: TenantContext) -> dict[str, Any]:
-        external_ids = [tenant.external_id]
-        if tenant.previous_external_id:
-            external_ids.append(tenant.previous_external_id)
-        return onboarding_kit(
-            self.platform_principal_arn,
-            tenant.external_id,
-            external_ids,
-            get_settings().onboarding_template_url,
-        )
+    def new_tenant_state(self) -> dict[str, Any]:
+        return ExternalIds.new().state()
+
+    def onboarding_kit(self, tenant: TenantContext, accounts: Callable[[], list[Account]]) -> dict[str, Any]:
+        external_ids = ExternalIds.of(tenant.state)
+        return {
+            **onboarding_kit(
+                self.platform_principal_arn,
+                external_ids.external_id,
+                external_ids.accepted,
+                get_settings().onboarding_template_url,
+            ),
+            "external_id_rotation": rotation_status(external_ids, accounts),
+        }
+
+    def account_attention(self, account: Account, tenant: TenantContext) -> tuple[dict[str, Any], list[str]]:
+        if account.credentials.get("type") != ROLE:
+            return {}, []
+        generation = account.provider_state.get("external_id_generation") or 1
+        current = generation == ExternalIds.of(tenant.state).external_id_generation
+        external_id = {"external_id": {"generation": generation, "current": current}}
+        if current:
+            return external_id, []
+        return external_id, ["works only with the previous External ID: update the role's trust policy"]
 
     def crawl_plan(self, account: Account, tenant: TenantContext) -> list[str]:
         credentials = self.account_credentials(account, tenant)
@@ -223,7 +235,7 @@ class AwsProvider(CloudProvider):
 
 
 def _partition(account: Account) -> str:
-    arn = account.identity_arn or account.credentials.get("role_arn", "")
+    arn = account.provider_state.get("identity_arn") or account.credentials.get("role_arn", "")
     parts = arn.split(":")
     return parts[1] if len(parts) > 1 and parts[1] else account.credentials.get("partition", "aws")
 

@@ -124,10 +124,20 @@ def validate_role(
             "steps": log.steps(),
             "permissions": permissions,
             "provider_account_id": identity.value.account if identity.value else None,
-            "identity_arn": identity.value.arn if identity.value else None,
-            "external_id_generation": external_id_generation,
+            "provider_state": account_state(
+                identity_arn=identity.value.arn if identity.value else None,
+                external_id_generation=external_id_generation,
+            ),
         }
     )
+
+
+def account_state(identity_arn: str | None, external_id_generation: int | None = None) -> dict[str, Any]:
+    """What the AWS provider records on an account: the identity it reached and, for roles, the
+    generation of the External ID the role let the platform in with (what an External ID rotation
+    must know of every account, working or not)."""
+    state = {"identity_arn": identity_arn, "external_id_generation": external_id_generation}
+    return {key: value for key, value in state.items() if value is not None}
 
 
 def _round_two(

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,19 +18,33 @@ from skylight.models.errors import RetryLater
 from skylight.providers.base import ProviderUnavailable, forget_providers, get_provider, provider_names
 
 
+@contextmanager
+def extra_provider(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, files: dict[str, str]
+) -> Iterator[None]:
+    """A provider package `name` made of `files`, found beside the real ones while the block runs."""
+    package = tmp_path / name
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    for file, text in files.items():
+        (package / file).write_text(text)
+    monkeypatch.setattr(skylight.providers, "__path__", [*skylight.providers.__path__, str(tmp_path)])
+    forget_providers()
+    try:
+        yield
+    finally:
+        monkeypatch.undo()
+        forget_providers()
+        sys.modules.pop(f"skylight.providers.{name}", None)
+
+
 @pytest.fixture
 def broken_provider(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A provider package whose library is missing, beside the real ones."""
-    package = tmp_path / "broken"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "provider.py").write_text("import a_cloud_sdk_that_is_not_installed\n")
-    monkeypatch.setattr(skylight.providers, "__path__", [*skylight.providers.__path__, str(tmp_path)])
-    forget_providers()
-    yield
-    monkeypatch.undo()
-    forget_providers()
-    sys.modules.pop("skylight.providers.broken", None)
+    with extra_provider(
+        tmp_path, monkeypatch, "broken", {"provider.py": "import a_cloud_sdk_that_is_not_installed\n"}
+    ):
+        yield
 
 
 def test_a_broken_provider_fails_its_own_requests_only(broken_provider: None) -> None:
@@ -76,18 +91,10 @@ def test_a_provider_whose_api_models_fail_to_load_is_left_out_of_the_api(
 ) -> None:
     from skylight.models.api import provider_api_models
 
-    package = tmp_path / "halfbuilt"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "api_models.py").write_text("raise RuntimeError('a bad release')\n")
-    monkeypatch.setattr(skylight.providers, "__path__", [*skylight.providers.__path__, str(tmp_path)])
-    forget_providers()
-    try:
+    with extra_provider(
+        tmp_path, monkeypatch, "halfbuilt", {"api_models.py": "raise RuntimeError('a bad release')\n"}
+    ):
         modules = provider_api_models()
-    finally:
-        monkeypatch.undo()
-        forget_providers()
-        sys.modules.pop("skylight.providers.halfbuilt", None)
 
     assert "halfbuilt" not in modules
     assert modules["aws"].ONBOARDING_KIT_MODEL.__name__ == "AwsOnboardingKitOut"

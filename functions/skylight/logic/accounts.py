@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -316,7 +317,8 @@ def attention(services: Services, account: Account) -> dict[str, Any]:
         warnings.append(f"credentials are {age.age_days} days old: {age.status.value}")
     extra: dict[str, Any] = {}
     if account.status is not AccountStatus.DISCONNECTED:
-        tenant = tenant_context(services, account.tenant_id, account.provider)
+        # Read only if the provider asks (AWS: roles only): a key account's health costs no tenant read.
+        tenant = partial(tenant_context, services, account.tenant_id, account.provider)
         extra, provider_warnings = services.provider(account.provider).account_attention(account, tenant)
         warnings.extend(provider_warnings)
     return {"credential_age": age, "external_id": None, **extra, "warnings": warnings}

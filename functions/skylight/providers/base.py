@@ -87,9 +87,12 @@ class CloudProvider(ABC):
         """What a tenant needs to set up its side of the connection; `accounts` lists the tenant's
         accounts on this provider, for kits that show which of them still need a change."""
 
-    def account_attention(self, account: Account, tenant: TenantContext) -> tuple[dict[str, Any], list[str]]:
+    def account_attention(
+        self, account: Account, tenant: Callable[[], TenantContext]
+    ) -> tuple[dict[str, Any], list[str]]:
         """What this provider adds to an account's health: fields (AWS: `external_id`, which
-        generation the role works with) and warnings in words. Nothing by default."""
+        generation the role works with) and warnings in words. Nothing by default. `tenant()` reads
+        the tenant: call it only for accounts whose attention depends on it."""
         return {}, []
 
     @abstractmethod

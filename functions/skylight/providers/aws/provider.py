@@ -159,11 +159,13 @@ class AwsProvider(CloudProvider):
             "external_id_rotation": rotation_status(external_ids, accounts),
         }
 
-    def account_attention(self, account: Account, tenant: TenantContext) -> tuple[dict[str, Any], list[str]]:
+    def account_attention(
+        self, account: Account, tenant: Callable[[], TenantContext]
+    ) -> tuple[dict[str, Any], list[str]]:
         if account.credentials.get("type") != ROLE:
             return {}, []
         generation = account.provider_state.get("external_id_generation") or 1
-        current = generation == ExternalIds.of(tenant.state).external_id_generation
+        current = generation == ExternalIds.of(tenant().state).external_id_generation
         external_id = {"external_id": {"generation": generation, "current": current}}
         if current:
             return external_id, []

@@ -42,7 +42,7 @@ class SkylightSettings:
     # - API 200: the stage's burst limit, so every request the stage admits at once can run (a
     #   connect validates for about a second: 100 requests/s need about 100) and a flood meets the
     #   stage's 429 before a Lambda throttle;
-    # - a running crawl invokes Begin, Validate, Plan and Finish one at a time, and CrawlRegion up
+    # - a running crawl invokes Begin, Validate, Plan and Finish one at a time, and CrawlSegmentBatch up
     #   to the Map's 20 batches at once: `concurrent_crawls` crawls at full width reserve that many
     #   of each step and 20 times as many region batches (20 -> 400). Schedules are spread over
     #   flexible windows and most crawls hold a few batches only; past the reservation a throttled

@@ -80,7 +80,7 @@ class SkylightStack(cdk.Stack):
         # The API seals new credentials and opens them to re-test; the workflow's validation, plan and
         # region crawls open them (access-key accounts are crawled with them).
         vault.grant_encrypt(functions.api)
-        for opener in (functions.api, functions.validate, functions.plan, functions.crawl_region):
+        for opener in (functions.api, functions.validate, functions.plan, functions.crawl_segments):
             vault.grant_decrypt(opener)
         # Only the API issues and reads pagination cursors.
         cursor_key.grant_sign(functions.api)
@@ -99,7 +99,7 @@ class SkylightStack(cdk.Stack):
             begin_function=functions.begin,
             validate_function=functions.validate,
             plan_function=functions.plan,
-            crawl_region_function=functions.crawl_region,
+            crawl_segments_function=functions.crawl_segments,
             finish_function=functions.finish,
             key=key,
         )

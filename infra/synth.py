@@ -98,7 +98,7 @@ def resource_logical_ids(bundling: bool = False) -> dict[str, str]:
         "BeginFunction": stack.functions.begin,
         "ValidateFunction": stack.functions.validate,
         "PlanFunction": stack.functions.plan,
-        "CrawlRegionFunction": stack.functions.crawl_region,
+        "CrawlSegmentsFunction": stack.functions.crawl_segments,
         "FinishFunction": stack.functions.finish,
         "PurgeFunction": stack.functions.purge,
         "OutboundFederationFunction": stack.functions.outbound_federation,

@@ -15,7 +15,7 @@ from infra import nag
 from infra.config import FUNCTIONS_DIR, SkylightSettings
 from infra.constructs.data import grant_read_write_items
 from infra.constructs.encryption import PlatformKey
-from infra.constructs.workflow import REGION_CONCURRENCY
+from infra.constructs.workflow import SEGMENT_CONCURRENCY
 
 # The newest Python runtime this aws-cdk-lib knows (cdk-nag L1 insists on it); the layer follows it.
 RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -87,10 +87,10 @@ PLAN_FUNCTION = FunctionSpec(
     timeout=cdk.Duration.seconds(60),
     invoked_by=BY_THE_STATE_MACHINE,
 )
-CRAWL_REGION_FUNCTION = FunctionSpec(
-    construct_id="CrawlRegionFunction",
-    handler="skylight.handlers.workflow.tasks.crawl_region",
-    description="Skylight workflow: list every resource type of one region, write what changed",
+CRAWL_SEGMENTS_FUNCTION = FunctionSpec(
+    construct_id="CrawlSegmentsFunction",
+    handler="skylight.handlers.workflow.tasks.crawl_segments",
+    description="Skylight workflow: list every resource type of a batch of segments, write what changed",
     # A full vCPU: parsing large listing pages is CPU-bound.
     memory_size=1769,
     timeout=cdk.Duration.minutes(10),
@@ -129,7 +129,7 @@ OUTBOUND_FEDERATION_FUNCTION = FunctionSpec(
 
 # Lambda refuses reservations that leave less than this much of the account's quota unreserved.
 UNRESERVED_MINIMUM = 100
-# The crawl steps a running crawl invokes one at a time (CrawlRegion runs up to the Map's width).
+# The crawl steps a running crawl invokes one at a time (CrawlSegmentBatch runs up to the Map's width).
 CRAWL_STEPS = (BEGIN_FUNCTION, VALIDATE_FUNCTION, PLAN_FUNCTION, FINISH_FUNCTION)
 NO_VPC_REASON = (
     "Nothing Skylight's functions call lives in a VPC: its own table, keys, state machine and schedules "
@@ -148,7 +148,7 @@ def reserved_concurrency(settings: SkylightSettings) -> dict[str, int]:
     reserved = {
         API_FUNCTION.construct_id: settings.api_concurrency,
         **{step.construct_id: crawls for step in CRAWL_STEPS},
-        CRAWL_REGION_FUNCTION.construct_id: crawls * REGION_CONCURRENCY,
+        CRAWL_SEGMENTS_FUNCTION.construct_id: crawls * SEGMENT_CONCURRENCY,
         PURGE_FUNCTION.construct_id: settings.purge_concurrency,
         # One deployment at a time calls it.
         OUTBOUND_FEDERATION_FUNCTION.construct_id: 1,
@@ -190,7 +190,7 @@ class SkylightFunctions(Construct):
         self.begin = self._function(BEGIN_FUNCTION)
         self.validate = self._function(VALIDATE_FUNCTION)
         self.plan = self._function(PLAN_FUNCTION)
-        self.crawl_region = self._function(CRAWL_REGION_FUNCTION)
+        self.crawl_segments = self._function(CRAWL_SEGMENTS_FUNCTION)
         self.finish = self._function(FINISH_FUNCTION)
         self.purge = self._function(PURGE_FUNCTION)
         # The deployment's own function: no table, no key, no customer.
@@ -200,12 +200,12 @@ class SkylightFunctions(Construct):
     def all(self) -> tuple[lambda_.Function, ...]:
         """Every function of the application, for wiring that applies to all of them (not the
         deployment's own function)."""
-        return (self.api, self.begin, self.validate, self.plan, self.crawl_region, self.finish, self.purge)
+        return (self.api, self.begin, self.validate, self.plan, self.crawl_segments, self.finish, self.purge)
 
     @property
     def customer_facing(self) -> tuple[lambda_.Function, ...]:
         """The functions that call customer accounts (through the platform principal)."""
-        return (self.api, self.validate, self.plan, self.crawl_region)
+        return (self.api, self.validate, self.plan, self.crawl_segments)
 
     def grant_table_access(self, table: dynamodb.ITableV2) -> None:
         """Every function reads and writes items of the one table (and nothing else)."""

@@ -1,4 +1,4 @@
-"""The account workflow: validate, then crawl every enabled region (a STANDARD state machine).
+"""The account workflow: validate, then crawl the segments the provider plans (a STANDARD state machine).
 
 Payload contract (see `skylight.models.workflow`); each state adds its result under its own key:
 input        {"tenant_id", "account_id", "trigger", "crawl_id"?}
@@ -6,8 +6,9 @@ Begin        gets {"workflow": the input, "execution_arn": its own execution's A
              plus "crawl_id", "provider", "already_running"
 Validate     -> $.validation {"result", "status", ...}
 Plan         -> $.plan {"batches": [[...], ...]}: a few dozen names, never resource lists
-CrawlRegion  one per batch (inline Map): a region alone, or several small ones; each region commits
-             its own listings; results are discarded
+CrawlSegmentBatch  one per batch (inline Map) of the plan's segments (AWS: each enabled region, and
+             `global`): one alone, or several small ones; each commits its own listings; results
+             are discarded
 Finish       totals the crawl from storage, updates the summary, releases the lock
 """
 
@@ -44,18 +45,18 @@ RETRY = sfn.RetryProps(
 # The crawl lock (skylight.logic.crawls.LOCK_DURATION, 35 minutes) outlives this, so a crawl is never
 # taken over while its execution may still run (a test checks the two).
 EXECUTION_TIMEOUT = cdk.Duration.minutes(30)
-# Batches of regions crawled at once: every enabled region of a commercial account (17) fits in one
-# wave, even on a first crawl (nothing recorded yet, so each region in a batch of its own).
-REGION_CONCURRENCY = 20
+# Batches of segments crawled at once: every enabled region of a commercial AWS account (17) fits in
+# one wave, even on a first crawl (nothing recorded yet, so each segment in a batch of its own).
+SEGMENT_CONCURRENCY = 20
 
 
 class AccountWorkflow(Construct):
     """The state machine that validates and crawls one connected account.
 
-    Begin -> AlreadyRunning? -> Validate -> IsConnected -> Plan -> CrawlRegions (Map) -> Finish -> Done.
+    Begin -> AlreadyRunning? -> Validate -> IsConnected -> Plan -> CrawlSegments (Map) -> Finish -> Done.
     A failed validation or plan still goes to Finish (the crawl is recorded as failed and its lock
     released), and so does any error of Validate or Plan, or of Begin once a crawl exists; a batch
-    that fails is skipped and Finish records its unfinished regions as failed; AccountDisconnected
+    that fails is skipped and Finish records its unfinished segments as failed; AccountDisconnected
     from Begin ends in Skipped, from later states in Finish.
     """
 
@@ -67,12 +68,18 @@ class AccountWorkflow(Construct):
         begin_function: lambda_.IFunction,
         validate_function: lambda_.IFunction,
         plan_function: lambda_.IFunction,
-        crawl_region_function: lambda_.IFunction,
+        crawl_segments_function: lambda_.IFunction,
         finish_function: lambda_.IFunction,
         key: PlatformKey,
     ) -> None:
         super().__init__(scope, construct_id)
-        functions = (begin_function, validate_function, plan_function, crawl_region_function, finish_function)
+        functions = (
+            begin_function,
+            validate_function,
+            plan_function,
+            crawl_segments_function,
+            finish_function,
+        )
         done = sfn.Succeed(self, "Done")
         skipped = sfn.Succeed(self, "Skipped", comment="The account was disconnected: nothing to do")
         already_running = sfn.Succeed(self, "AlreadyRunning", comment="Another crawl holds the account")
@@ -111,36 +118,36 @@ class AccountWorkflow(Construct):
         plan.add_catch(disconnected, errors=[ACCOUNT_DISCONNECTED], result_path="$.error")
         plan.add_catch(plan_failed, errors=["States.ALL"], result_path="$.error")
 
-        crawl_region = self._invoke("CrawlRegion", crawl_region_function)
-        # One region failing (or the account going away mid-crawl) never stops the others; Finish
-        # sees the region as not done and reports the crawl as partial.
-        crawl_region.add_catch(
-            sfn.Pass(self, "RegionSkipped", comment="Recorded as not done; the crawl is partial"),
+        crawl_batch = self._invoke("CrawlSegmentBatch", crawl_segments_function)
+        # One batch failing (or the account going away mid-crawl) never stops the others; Finish
+        # sees its segments as not done and reports the crawl as partial.
+        crawl_batch.add_catch(
+            sfn.Pass(self, "BatchSkipped", comment="Recorded as not done; the crawl is partial"),
             errors=["States.ALL"],
             result_path="$.error",
         )
-        crawl_regions = sfn.Map(
+        crawl_segments = sfn.Map(
             self,
-            "CrawlRegions",
-            # A batch: one region, or several small ones (see `region_batches`).
+            "CrawlSegments",
+            # A batch: one segment, or several small ones (see `segment_batches`).
             items_path="$.plan.batches",
             item_selector={
                 "tenant_id.$": "$.tenant_id",
                 "account_id.$": "$.account_id",
                 "crawl_id.$": "$.crawl_id",
-                "regions.$": "$$.Map.Item.Value",
+                "segments.$": "$$.Map.Item.Value",
             },
-            max_concurrency=REGION_CONCURRENCY,
-            # Regions record their own results; nothing but identifiers stays in the state.
+            max_concurrency=SEGMENT_CONCURRENCY,
+            # Segments record their own results; nothing but identifiers stays in the state.
             result_path=sfn.JsonPath.DISCARD,
         )
-        crawl_regions.item_processor(crawl_region)
+        crawl_segments.item_processor(crawl_batch)
 
         is_connected = (
             sfn.Choice(self, "IsConnected")
             .when(
                 sfn.Condition.string_equals("$.validation.result", CONNECTED),
-                plan.next(crawl_regions).next(finish),
+                plan.next(crawl_segments).next(finish),
             )
             .otherwise(validation_failed)
         )
@@ -154,7 +161,7 @@ class AccountWorkflow(Construct):
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
-            comment="Skylight account workflow: validate, then crawl every enabled region",
+            comment="Skylight account workflow: validate, then crawl every segment of the plan",
             state_machine_type=sfn.StateMachineType.STANDARD,
             definition_body=sfn.DefinitionBody.from_chainable(self.definition),
             timeout=EXECUTION_TIMEOUT,

@@ -161,17 +161,17 @@ def _begin_and_plan(tenant_id: str, account_id: str) -> tuple[tuple[str, list[li
     return _current().measured(begin_and_plan)
 
 
-def _crawl_regions(
+def _crawl_segments(
     tenant_id: str, account_id: str, crawl_id: str, regions: list[str], listing_concurrency: int | None
 ) -> tuple[None, dict[str, Any]]:
     from skylight.logic import crawls
 
     services = _current().services(listing_concurrency)
 
-    def crawl_regions() -> None:
-        crawls.crawl_regions(services, tenant_id, account_id, crawl_id, regions)
+    def crawl_segments() -> None:
+        crawls.crawl_segments(services, tenant_id, account_id, crawl_id, regions)
 
-    return _current().measured(crawl_regions)
+    return _current().measured(crawl_segments)
 
 
 def _finish(tenant_id: str, account_id: str, crawl_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -233,9 +233,9 @@ class CrawlWorkers:
             batches = [[region] for batch in batches for region in batch]
         arguments = [(tenant_id, account_id, crawl_id, batch, mode.listing_concurrency) for batch in batches]
         if mode.sequential_regions:
-            listed = [self._pool.submit(_crawl_regions, *each).result() for each in arguments]
+            listed = [self._pool.submit(_crawl_segments, *each).result() for each in arguments]
         else:
-            futures = [self._pool.submit(_crawl_regions, *each) for each in arguments]
+            futures = [self._pool.submit(_crawl_segments, *each) for each in arguments]
             listed = [future.result() for future in futures]
         labels = [batch_label(batch) for batch in batches]
         regions_done = time.perf_counter()

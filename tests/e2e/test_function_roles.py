@@ -20,7 +20,7 @@ HANDLERS = {
     "begin": "skylight.handlers.workflow.tasks.begin_crawl",
     "validate": "skylight.handlers.workflow.tasks.validate_account",
     "plan": "skylight.handlers.workflow.tasks.plan_crawl",
-    "crawl_region": "skylight.handlers.workflow.tasks.crawl_region",
+    "crawl_segments": "skylight.handlers.workflow.tasks.crawl_segments",
     "finish": "skylight.handlers.workflow.tasks.finish_crawl",
     "purge": "skylight.handlers.events.aged_out.purge_aged_out_accounts",
     "outbound_federation": "skylight.handlers.deployment.outbound_federation.on_event",
@@ -94,7 +94,7 @@ def test_only_the_api_may_sign_cursors_and_seal_secrets(local_run: LocalRun) -> 
     mac = {"KeyId": cursor_key, "Message": b"label", "MacAlgorithm": "HMAC_SHA_256"}
 
     assert as_function(local_run, "api", "kms").generate_mac(**mac)["Mac"]
-    refused(as_function(local_run, "crawl_region", "kms").generate_mac, **mac)
+    refused(as_function(local_run, "crawl_segments", "kms").generate_mac, **mac)
     seal = {"KeyId": vault_key, "KeySpec": "AES_256", "EncryptionContext": context}
     assert as_function(local_run, "api", "kms").generate_data_key(**seal)["CiphertextBlob"]
     refused(as_function(local_run, "validate", "kms").generate_data_key, **seal)
@@ -105,7 +105,7 @@ def test_only_the_api_may_sign_cursors_and_seal_secrets(local_run: LocalRun) -> 
 def test_only_the_customer_facing_functions_may_become_the_platform_principal(local_run: LocalRun) -> None:
     principal = os.environ["PLATFORM_PRINCIPAL_ARN"]
 
-    for function in ("api", "validate", "plan", "crawl_region"):
+    for function in ("api", "validate", "plan", "crawl_segments"):
         sts = as_function(local_run, function, "sts")
         assert sts.assume_role(RoleArn=principal, RoleSessionName="check")["Credentials"]
     for function in ("begin", "finish", "purge", "outbound_federation"):

@@ -49,7 +49,7 @@ def test_a_token_minted_by_the_platform_principal_verifies_by_discovery(local_ru
         verify_as_a_relying_party(token, tenant_b, issuer, ca_bundle_path())
 
 
-@pytest.mark.parametrize("function", ["api", "validate", "crawl_region", "outbound_federation"])
+@pytest.mark.parametrize("function", ["api", "validate", "crawl_segments", "outbound_federation"])
 def test_no_function_role_may_mint_itself(local_run: LocalRun, function: str) -> None:
     with pytest.raises(ClientError) as error:
         as_function(local_run, function, "sts").get_web_identity_token(

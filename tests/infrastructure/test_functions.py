@@ -20,7 +20,7 @@ HANDLERS = {
     "BeginFunction": "skylight.handlers.workflow.tasks.begin_crawl",
     "ValidateFunction": "skylight.handlers.workflow.tasks.validate_account",
     "PlanFunction": "skylight.handlers.workflow.tasks.plan_crawl",
-    "CrawlRegionFunction": "skylight.handlers.workflow.tasks.crawl_region",
+    "CrawlSegmentsFunction": "skylight.handlers.workflow.tasks.crawl_segments",
     "FinishFunction": "skylight.handlers.workflow.tasks.finish_crawl",
     "PurgeFunction": "skylight.handlers.events.aged_out.purge_aged_out_accounts",
     "OutboundFederationFunction": "skylight.handlers.deployment.outbound_federation.on_event",
@@ -71,7 +71,7 @@ def test_memory_and_timeouts(view):
     assert (api["MemorySize"], api["Timeout"]) == (1024, 29)
     assert view.properties("BeginFunction")["Timeout"] == 30
     assert view.properties("ValidateFunction")["Timeout"] == 60
-    crawl = view.properties("CrawlRegionFunction")
+    crawl = view.properties("CrawlSegmentsFunction")
     # A full vCPU for parsing, and time for the largest region, well inside the execution's timeout.
     assert (crawl["MemorySize"], crawl["Timeout"]) == (1769, 600)
 
@@ -172,7 +172,7 @@ def _reserved(template: dict[str, Any]) -> dict[str, int]:
 
 def _map_width(template: dict[str, Any]) -> int:
     definition = render_state_machine_definition(template, lambda intrinsic: "arn:aws:lambda:x")
-    return int(definition["States"]["CrawlRegions"]["MaxConcurrency"])
+    return int(definition["States"]["CrawlSegments"]["MaxConcurrency"])
 
 
 def test_every_function_reserves_concurrency_within_the_default_account_quota(view):
@@ -183,7 +183,7 @@ def test_every_function_reserves_concurrency_within_the_default_account_quota(vi
         "BeginFunction": 20,
         "ValidateFunction": 20,
         "PlanFunction": 20,
-        "CrawlRegionFunction": 400,
+        "CrawlSegmentsFunction": 400,
         "FinishFunction": 20,
         "PurgeFunction": 5,
         "OutboundFederationFunction": 1,
@@ -196,7 +196,7 @@ def test_region_crawls_reserve_the_maps_width_for_every_concurrent_crawl(view):
 
     crawls = reserved["BeginFunction"]
     assert {reserved[step] for step in CRAWL_STEPS} == {crawls}
-    assert reserved["CrawlRegionFunction"] == crawls * _map_width(view.template)
+    assert reserved["CrawlSegmentsFunction"] == crawls * _map_width(view.template)
 
 
 def test_concurrency_comes_from_context(overridden_template):
@@ -207,7 +207,7 @@ def test_concurrency_comes_from_context(overridden_template):
         "BeginFunction": 3,
         "ValidateFunction": 3,
         "PlanFunction": 3,
-        "CrawlRegionFunction": 3 * _map_width(overridden_template),
+        "CrawlSegmentsFunction": 3 * _map_width(overridden_template),
         "FinishFunction": 3,
         "PurgeFunction": 2,
         "OutboundFederationFunction": 1,
@@ -232,7 +232,7 @@ def test_reservations_beyond_the_account_quota_are_refused_at_synth():
 
     # An account whose quota was raised may reserve them
     raised = reserved_concurrency(SkylightSettings(concurrent_crawls=50, account_concurrency_limit=3000))
-    assert raised["CrawlRegionFunction"] == 1000
+    assert raised["CrawlSegmentsFunction"] == 1000
 
 
 def test_reservations_may_take_all_but_the_unreserved_minimum():

@@ -33,7 +33,7 @@ VAULT_CONDITIONS = {
     "Null": {"kms:EncryptionContext:tenant_id": "false", "kms:EncryptionContext:account_id": "false"},
 }
 CURSOR_CONDITIONS = {"StringEquals": {"kms:MacAlgorithm": "HMAC_SHA_256"}}
-OPENERS = ("ApiFunction", "ValidateFunction", "PlanFunction", "CrawlRegionFunction")
+OPENERS = ("ApiFunction", "ValidateFunction", "PlanFunction", "CrawlSegmentsFunction")
 
 # Per key: which functions' roles may make which call, and under which conditions.
 EXPECTED_USES = {

@@ -19,11 +19,11 @@ FUNCTIONS = (
     "BeginFunction",
     "ValidateFunction",
     "PlanFunction",
-    "CrawlRegionFunction",
+    "CrawlSegmentsFunction",
     "FinishFunction",
     "PurgeFunction",
 )
-CUSTOMER_FACING = ("ApiFunction", "ValidateFunction", "PlanFunction", "CrawlRegionFunction")
+CUSTOMER_FACING = ("ApiFunction", "ValidateFunction", "PlanFunction", "CrawlSegmentsFunction")
 
 
 def test_platform_principal_has_a_fixed_name_and_one_hour_sessions(template: Template, view):

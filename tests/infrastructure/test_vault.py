@@ -21,7 +21,7 @@ def test_the_vault_has_its_own_rotating_key(view):
     assert view.resources[view.ids["VaultKey"]]["DeletionPolicy"] == "Retain"
 
 
-OPENERS = ("ApiFunction", "ValidateFunction", "PlanFunction", "CrawlRegionFunction")
+OPENERS = ("ApiFunction", "ValidateFunction", "PlanFunction", "CrawlSegmentsFunction")
 
 
 def test_only_the_api_seals_and_only_functions_that_call_the_cloud_open_secrets(view):
@@ -39,7 +39,7 @@ def test_every_vault_grant_demands_the_full_encryption_context(view):
         ("ApiFunction", "kms:GenerateDataKey"),
         ("ApiFunction", "kms:Decrypt"),
         ("ValidateFunction", "kms:Decrypt"),
-        ("CrawlRegionFunction", "kms:Decrypt"),
+        ("CrawlSegmentsFunction", "kms:Decrypt"),
     ]:
         (statement,) = _vault_statements(view, name, action)
         conditions = statement["Condition"]

@@ -75,8 +75,8 @@ def test_graph_begin_validate_plan_map_finish(definition, view):
         {"Variable": "$.validation.result", "StringEquals": "connected", "Next": "Plan"}
     ]
     assert states["IsConnected"]["Default"] == "ValidationFailed"
-    assert states["Plan"]["Next"] == "CrawlRegions"
-    assert states["CrawlRegions"]["Next"] == "Finish"
+    assert states["Plan"]["Next"] == "CrawlSegments"
+    assert states["CrawlSegments"]["Next"] == "Finish"
     assert states["Finish"]["Next"] == "Done"
     for name in ("Begin", "Validate", "Plan", "Finish"):
         assert states[name]["Resource"].endswith(f":function:{view.ids[name + 'Function']}")
@@ -87,7 +87,7 @@ def test_each_state_keeps_its_result_under_its_own_key_and_the_map_keeps_none(de
 
     assert states["Validate"]["ResultPath"] == "$.validation"
     assert states["Plan"]["ResultPath"] == "$.plan"
-    crawl = states["CrawlRegions"]
+    crawl = states["CrawlSegments"]
     assert crawl["Type"] == "Map"
     assert crawl["ItemsPath"] == "$.plan.batches"
     assert crawl["ResultPath"] is None  # region results stay in storage, never in the state
@@ -96,15 +96,15 @@ def test_each_state_keeps_its_result_under_its_own_key_and_the_map_keeps_none(de
         "tenant_id.$": "$.tenant_id",
         "account_id.$": "$.account_id",
         "crawl_id.$": "$.crawl_id",
-        "regions.$": "$$.Map.Item.Value",
+        "segments.$": "$$.Map.Item.Value",
     }
 
 
 def test_a_failing_region_is_skipped_and_never_stops_the_others(definition, view):
-    processor = definition["States"]["CrawlRegions"]["ItemProcessor"]
+    processor = definition["States"]["CrawlSegments"]["ItemProcessor"]
     region = processor["States"][processor["StartAt"]]
 
-    assert region["Resource"].endswith(f":function:{view.ids['CrawlRegionFunction']}")
+    assert region["Resource"].endswith(f":function:{view.ids['CrawlSegmentsFunction']}")
     (catch,) = region["Catch"]
     assert catch["ErrorEquals"] == ["States.ALL"]
     assert processor["States"][catch["Next"]]["Type"] == "Pass"
@@ -223,7 +223,7 @@ def test_begin_gets_its_executions_arn_so_that_a_disconnect_can_stop_it(definiti
 def test_only_the_api_may_stop_executions_and_only_this_state_machines(view):
     stopping = {
         name: [s for s in view.identity_statements(view.role_of(name)) if "states:StopExecution" in str(s)]
-        for name in ("ApiFunction", "BeginFunction", "CrawlRegionFunction", "PurgeFunction")
+        for name in ("ApiFunction", "BeginFunction", "CrawlSegmentsFunction", "PurgeFunction")
     }
 
     assert [name for name, statements in stopping.items() if statements] == ["ApiFunction"]

@@ -1,6 +1,6 @@
 """Running a crawl the way the state machine does, through the real task handlers, in-process.
 
-Begin -> Validate -> (connected?) Plan -> CrawlRegion for every batch of regions (concurrently, like
+Begin -> Validate -> (connected?) Plan -> CrawlSegmentBatch for every batch of regions (concurrently, like
 the Map) -> Finish. The state machine's own wiring is checked by the infrastructure and emulator tests.
 """
 
@@ -37,7 +37,7 @@ def run_crawl(account_id: str, tenant: str = "tenant-a", crawl_id: str | None = 
 def _crawl_batch(begin: dict[str, Any], batch: list[str]) -> dict[str, Any] | None:
     # As the Map's Catch does: a batch that fails is left as it stands, and Finish reports it.
     try:
-        return tasks.crawl_region(begin | {"regions": batch}, LambdaContext())
+        return tasks.crawl_segments(begin | {"segments": batch}, LambdaContext())
     except Exception:
         return None
 

@@ -151,15 +151,15 @@ class CrawlsOfDyingRegion:
 
     def __getattr__(self, name):
         attribute = getattr(self.real, name)
-        if name != "region_start":
+        if name != "segment_start":
             return attribute
 
-        def region_start(tenant_id, account_id, segments, now):
+        def segment_start(tenant_id, account_id, segments, now):
             if self.inventory.dead_region in segments:
                 raise TimeoutError("the function ran out of time")
             return attribute(tenant_id, account_id, segments, now)
 
-        return region_start
+        return segment_start
 
 
 @pytest.fixture
@@ -248,9 +248,9 @@ def test_a_region_that_cannot_get_credentials_lists_nothing_and_says_why(api, es
         RoleName=role.name, PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [nobody]})
     )
 
-    (region,) = tasks.crawl_region(begin | {"regions": ["eu-west-1"]}, LambdaContext())["regions"]
+    (region,) = tasks.crawl_segments(begin | {"segments": ["eu-west-1"]}, LambdaContext())["segments"]
 
-    assert (region["region"], region["status"], region["resources"]) == ("eu-west-1", "failed", 0)
+    assert (region["segment"], region["status"], region["resources"]) == ("eu-west-1", "failed", 0)
     assert tasks.finish_crawl(begin, LambdaContext())["status"] in ("partial", "failed")
     _, health = api("GET", f"/v1/accounts/{account['id']}/health")
     codes = {(s["region"], s["error_code"]) for s in health["stale"]}
@@ -430,13 +430,13 @@ def test_a_disconnected_account_is_never_called_again(api, estate):
         LambdaContext(),
     )
     assert ["eu-west-1"] in tasks.plan_crawl(begin, LambdaContext())["batches"]
-    tasks.crawl_region(begin | {"regions": ["us-east-1"]}, LambdaContext())
+    tasks.crawl_segments(begin | {"segments": ["us-east-1"]}, LambdaContext())
 
     api("DELETE", f"/v1/accounts/{account['id']}")  # while the crawl is between two regions
     throttler = Throttler(0.0, {"ec2", "s3", "sts"})  # counts calls, throttles none
     use_gateway_hooks(throttler.hooks())
     with pytest.raises(tasks.AccountDisconnected):
-        tasks.crawl_region(begin | {"regions": ["eu-west-1"]}, LambdaContext())
+        tasks.crawl_segments(begin | {"segments": ["eu-west-1"]}, LambdaContext())
     assert throttler.calls == 0
     finished = tasks.finish_crawl(begin | {"failure": "account_disconnected"}, LambdaContext())
     assert finished["status"] == "partial"
@@ -517,7 +517,7 @@ def test_the_plan_records_every_region_pending_and_a_region_records_its_start(ap
     assert planned["regions"]["global"]["types_total"] == 1
     assert planned["regions"]["us-east-1"]["types_total"] == 16
 
-    (listed,) = tasks.crawl_region(begin | {"regions": ["us-east-1"]}, LambdaContext())["regions"]
+    (listed,) = tasks.crawl_segments(begin | {"segments": ["us-east-1"]}, LambdaContext())["segments"]
 
     _, shown = api("GET", f"/v1/accounts/{account['id']}/crawls/{begin['crawl_id']}")
     region = shown["regions"]["us-east-1"]
@@ -543,8 +543,8 @@ def test_the_plan_puts_the_regions_that_held_the_most_first(api, estate):
     assert len(set(regions)) == len(regions) == 18
     # Each batch lists all its regions, and says how each went.
     for batch in batches:
-        listed = tasks.crawl_region(begin | {"regions": batch}, LambdaContext())["regions"]
-        assert [(region["region"], region["status"]) for region in listed] == [
+        listed = tasks.crawl_segments(begin | {"segments": batch}, LambdaContext())["segments"]
+        assert [(segment["segment"], segment["status"]) for segment in listed] == [
             (r, "succeeded") for r in batch
         ]
     assert tasks.finish_crawl(begin, LambdaContext())["status"] == "succeeded"

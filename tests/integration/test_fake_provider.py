@@ -13,7 +13,7 @@ from local.emulator.outbound_federation import issuer_of
 from skylight.config import get_settings
 from skylight.handlers import dependencies
 from skylight.logic.accounts import connect_account, disconnect_account, revalidate_account
-from skylight.logic.crawls import begin_crawl, crawl_regions, finish_crawl, plan_crawl
+from skylight.logic.crawls import begin_crawl, crawl_segments, finish_crawl, plan_crawl
 from skylight.logic.federation import federation_audience
 from skylight.logic.onboarding import onboarding_kit
 from skylight.logic.tenants import tenant_of
@@ -96,17 +96,17 @@ class FakeProvider(CloudProvider):
     def resource_types(self, region: str) -> list[str]:
         return list(ESTATE[region])
 
-    def crawl_regions(
+    def crawl_segments(
         self,
         account: Account,
         tenant: TenantContext,
-        regions: Mapping[str, Mapping[str, RecordedListing]],
+        segments: Mapping[str, Mapping[str, RecordedListing]],
         on_listed: Callable[[str, TypeListing], None] | None = None,
-        on_region_done: Callable[[str, list[TypeListing]], None] | None = None,
+        on_segment_done: Callable[[str, list[TypeListing]], None] | None = None,
         stop_requested: Callable[[], bool] | None = None,
     ) -> dict[str, list[TypeListing]]:
         done: dict[str, list[TypeListing]] = {}
-        for segment in regions:
+        for segment in segments:
             listings = []
             for resource_type, names in ESTATE[segment].items():
                 assert stop_requested is None or not stop_requested(), "called after a disconnect"
@@ -126,8 +126,8 @@ class FakeProvider(CloudProvider):
                 listings.append(listing)
                 if on_listed is not None:
                     on_listed(segment, listing)
-            if on_region_done is not None:
-                on_region_done(segment, listings)
+            if on_segment_done is not None:
+                on_segment_done(segment, listings)
             done[segment] = listings
         return done
 
@@ -165,7 +165,7 @@ def test_connect_crawl_and_disconnect_through_a_provider_that_is_not_aws(fake: F
     batches = plan_crawl(services, "tenant-a", account.id, crawl.id)
     assert sorted(segment for batch in batches for segment in batch) == sorted(ESTATE)
     for batch in batches:
-        crawl_regions(services, "tenant-a", account.id, crawl.id, batch)
+        crawl_segments(services, "tenant-a", account.id, crawl.id, batch)
     finished = finish_crawl(services, "tenant-a", account.id, crawl.id)
 
     assert finished.status is CrawlStatus.SUCCEEDED

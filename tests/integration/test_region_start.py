@@ -58,9 +58,9 @@ def test_a_batch_reads_account_tenant_and_digests_in_one_request_before_anything
     use_gateway_hooks(log.hooks())
 
     with table_calls() as seen:
-        listed = tasks.crawl_region(begin | {"regions": batch}, LambdaContext())
+        listed = tasks.crawl_segments(begin | {"segments": batch}, LambdaContext())
 
-    assert [(each["region"], each["status"]) for each in listed["regions"]] == [
+    assert [(each["segment"], each["status"]) for each in listed["segments"]] == [
         (r, "succeeded") for r in batch
     ]
     assert seen[0] == "BatchGetItem"
@@ -81,7 +81,7 @@ def test_the_region_start_holds_what_is_stored_and_none_for_what_is_not(api, con
     inventory.save_digests("tenant-a", account["id"], "global", {"aws.s3.bucket": "digest-2"})
     now = datetime.now(UTC)
 
-    start = crawls.region_start("tenant-a", account["id"], [REGION, "eu-west-3", "global"], now)
+    start = crawls.segment_start("tenant-a", account["id"], [REGION, "eu-west-3", "global"], now)
     assert start.account is not None and start.account.id == account["id"]
     assert start.tenant is not None and start.tenant.state_of("aws")["external_id"].startswith("skylight-")
     assert start.digests == {
@@ -89,8 +89,8 @@ def test_the_region_start_holds_what_is_stored_and_none_for_what_is_not(api, con
         "global": {"aws.s3.bucket": "digest-2"},
     }
 
-    assert crawls.region_start("tenant-a", account["id"], ["eu-west-3"], now).digests == {}
-    elsewhere = crawls.region_start("tenant-b", account["id"], [REGION], now)
+    assert crawls.segment_start("tenant-a", account["id"], ["eu-west-3"], now).digests == {}
+    elsewhere = crawls.segment_start("tenant-b", account["id"], [REGION], now)
     assert elsewhere.account is None and elsewhere.tenant is None and elsewhere.digests == {}
 
 

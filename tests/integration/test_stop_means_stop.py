@@ -125,7 +125,7 @@ def test_no_new_call_reaches_the_cloud_after_the_disconnect_answered(api):
     dependencies.services().provider = lambda name: provider
     tasks.plan_crawl(begin, LambdaContext())
     crawling = threading.Thread(
-        target=lambda: tasks.crawl_region(begin | {"regions": REGIONS}, LambdaContext()), daemon=True
+        target=lambda: tasks.crawl_segments(begin | {"segments": REGIONS}, LambdaContext()), daemon=True
     )
     crawling.start()
     deadline = time.monotonic() + 30
@@ -163,7 +163,7 @@ def test_no_new_call_reaches_the_cloud_after_the_disconnect_answered(api):
     codes = {
         outcome.error.code
         for region in REGIONS
-        for outcome in recorded.regions[region].outcomes.values()
+        for outcome in recorded.segments[region].outcomes.values()
         if outcome.error is not None
     }
     assert "AccountDisconnected" in codes
@@ -179,7 +179,7 @@ def test_a_region_that_sees_the_account_gone_lists_nothing_more_and_says_why(api
     assert api("DELETE", f"/v1/accounts/{account['id']}")[0] == 200
 
     try:
-        tasks.crawl_region(begin | {"regions": ["us-east-1"]}, LambdaContext())
+        tasks.crawl_segments(begin | {"segments": ["us-east-1"]}, LambdaContext())
     except tasks.AccountDisconnected:
         pass  # refused at the start: nothing was called
     else:

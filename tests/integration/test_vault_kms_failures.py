@@ -159,6 +159,6 @@ def test_the_crawlers_credentials_while_kms_is_throttled_are_retry_later(api, ke
     with pytest.raises(RetryLater):
         provider.account_credentials(domain, context)
     # A crawl carries on without them: every type says the key service was busy (not the key).
-    listings = provider.crawl_regions(domain, context, {"us-east-1": {}})["us-east-1"]
+    listings = provider.crawl_segments(domain, context, {"us-east-1": {}})["us-east-1"]
     assert listings and {listing.error.code for listing in listings if listing.error} == {"KeyServiceBusy"}
     assert all(listing.resources is None for listing in listings)

@@ -1,6 +1,11 @@
 """The plan's regions: most items recorded first, ties and unknowns kept in order; small ones batched."""
 
-from skylight.logic.crawls import SMALL_REGION_ITEMS, SMALL_REGIONS_PER_BATCH, largest_first, region_batches
+from skylight.logic.crawls import (
+    SMALL_SEGMENT_ITEMS,
+    SMALL_SEGMENTS_PER_BATCH,
+    largest_first,
+    segment_batches,
+)
 
 
 def test_regions_are_ordered_by_the_items_recorded_and_ties_keep_their_order() -> None:
@@ -29,10 +34,10 @@ def _held(items: int) -> dict[str, str]:
 
 def test_small_regions_share_batches_and_large_or_unknown_ones_go_alone() -> None:
     regions = ["us-east-1", "eu-west-1", *(f"small-{n}" for n in range(10)), "never-crawled"]
-    recorded = {"us-east-1": _held(5000), "eu-west-1": _held(SMALL_REGION_ITEMS + 1)}
-    recorded |= {f"small-{n}": _held(SMALL_REGION_ITEMS - n) for n in range(10)}
+    recorded = {"us-east-1": _held(5000), "eu-west-1": _held(SMALL_SEGMENT_ITEMS + 1)}
+    recorded |= {f"small-{n}": _held(SMALL_SEGMENT_ITEMS - n) for n in range(10)}
 
-    batches = region_batches(regions, recorded)
+    batches = segment_batches(regions, recorded)
 
     assert batches[:3] == [["us-east-1"], ["eu-west-1"], ["never-crawled"]]
     small = batches[3:]
@@ -43,9 +48,9 @@ def test_small_regions_share_batches_and_large_or_unknown_ones_go_alone() -> Non
 
 def test_batches_never_hold_more_than_their_most_and_a_first_crawl_has_one_region_each() -> None:
     regions = [f"r-{n}" for n in range(17)]
-    batches = region_batches(regions, {region: _held(0) for region in regions})
+    batches = segment_batches(regions, {region: _held(0) for region in regions})
 
     assert [len(batch) for batch in batches] == [6, 6, 5]
-    assert max(len(batch) for batch in batches) <= SMALL_REGIONS_PER_BATCH
-    assert region_batches(regions, {}) == [[region] for region in regions]
-    assert region_batches([], {}) == []
+    assert max(len(batch) for batch in batches) <= SMALL_SEGMENTS_PER_BATCH
+    assert segment_batches(regions, {}) == [[region] for region in regions]
+    assert segment_batches([], {}) == []

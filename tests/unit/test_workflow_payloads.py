@@ -1,41 +1,47 @@
-"""What crosses the state machine's states: a batch of regions is checked before anything is called."""
+"""What crosses the state machine's states: a batch of segments is checked before anything is called."""
 
 import pytest
 from pydantic import ValidationError
 
-from skylight.models.workflow import MAX_REGIONS_PER_BATCH, PlanOutput, RegionInput
+from skylight.models.workflow import MAX_SEGMENTS_PER_BATCH, PlanOutput, SegmentBatchInput
 
 IDS = {"tenant_id": "tenant-a", "account_id": "acc-1", "crawl_id": "crawl-1"}
 
 
-def test_a_batch_names_its_regions_and_ignores_what_the_state_adds() -> None:
-    batch = RegionInput.model_validate(IDS | {"regions": ["us-east-1", "global"], "plan": {"x": 1}})
+def test_a_batch_names_its_segments_and_ignores_what_the_state_adds() -> None:
+    batch = SegmentBatchInput.model_validate(IDS | {"segments": ["us-east-1", "global"], "plan": {"x": 1}})
 
-    assert batch.regions == ["us-east-1", "global"]
+    assert batch.segments == ["us-east-1", "global"]
     assert PlanOutput(batches=[["us-east-1"], ["eu-west-1", "sa-east-1"]]).model_dump() == {
         "batches": [["us-east-1"], ["eu-west-1", "sa-east-1"]]
     }
 
 
+def test_a_batch_from_an_execution_started_before_segments_were_named_still_reads() -> None:
+    batch = SegmentBatchInput.model_validate(IDS | {"regions": ["eu-west-1"]})
+
+    assert batch.segments == ["eu-west-1"]
+
+
 @pytest.mark.parametrize(
-    "regions",
+    "segments",
     [
         [],
         ["us-east-1", "us-east-1"],
         [""],
         ["x" * 33],
-        [f"r-{n}" for n in range(MAX_REGIONS_PER_BATCH + 1)],
+        [f"r-{n}" for n in range(MAX_SEGMENTS_PER_BATCH + 1)],
         "us-east-1",
     ],
 )
-def test_an_empty_repeated_oversized_or_malformed_batch_is_refused(regions: object) -> None:
+def test_an_empty_repeated_oversized_or_malformed_batch_is_refused(segments: object) -> None:
     with pytest.raises(ValidationError):
-        RegionInput.model_validate(IDS | {"regions": regions})
+        SegmentBatchInput.model_validate(IDS | {"segments": segments})
 
 
 def test_a_single_region_payload_of_the_old_shape_is_refused() -> None:
     with pytest.raises(ValidationError):
-        RegionInput.model_validate(IDS | {"region": "us-east-1"})
+        SegmentBatchInput.model_validate(IDS | {"region": "us-east-1"})
 
 
 def test_begin_gets_the_workflow_input_and_its_executions_arn():

@@ -3,9 +3,10 @@
 Keys:
 - resources: `pk = INVENTORY#<tenant>#<account>`, `sk = RES#<type>#<segment>#<resource id>`, so one
   (segment, type) is one key prefix: the crawler reads its hashes and replaces it without a scan.
-- listing digests of one segment (region): `sk = DIGESTS#<segment>`, beside the resources.
+- listing digests of one segment (AWS: a region, or `global`): `sk = DIGESTS#<segment>`, beside the resources.
 - crawls: `pk = TENANT#<tenant>`, `sk = CRAWL#<account>#<crawl id>` (crawl ids sort by start time),
-  each region's progress in `CRAWLREGION#<account>#<crawl id>#<region>`, the lock in `CRAWLING#<account>`.
+  each segment's progress in `CRAWLREGION#<account>#<crawl id>#<segment>` (named when every segment
+  was a region), the lock in `CRAWLING#<account>`.
 - the per-account summary: `sk = SUMMARY#<account>`.
 """
 
@@ -36,13 +37,13 @@ from skylight.dal.dynamodb import (
     get_many,
     tenant_pk,
 )
-from skylight.dal.inventory import CrawlPage, CrawlRunning, RegionStart, ResourcePage
-from skylight.models.inventory import Crawl, InventorySummary, RegionProgress, Resource, WriteStats
+from skylight.dal.inventory import CrawlPage, CrawlRunning, ResourcePage, SegmentStart
+from skylight.models.inventory import Crawl, InventorySummary, Resource, SegmentProgress, WriteStats
 
 RESOURCE_PREFIX = "RES#"
 DIGESTS_PREFIX = "DIGESTS#"
 CRAWL_PREFIX = "CRAWL#"
-CRAWL_REGION_PREFIX = "CRAWLREGION#"
+CRAWL_SEGMENT_PREFIX = "CRAWLREGION#"
 LOCK_PREFIX = "CRAWLING#"
 SUMMARY_PREFIX = "SUMMARY#"
 # Crawl records are history, kept for this long (DynamoDB TTL).
@@ -74,17 +75,17 @@ class CrawlItem(_Item):
     ttl = TTLAttribute(null=True)
 
 
-class CrawlRegionItem(_Item):
+class CrawlSegmentItem(_Item):
     document = JSONAttribute()
     ttl = TTLAttribute(null=True)
 
 
-def _region_item(
-    tenant_id: str, account_id: str, crawl_id: str, region: str, progress: RegionProgress
-) -> CrawlRegionItem:
-    return CrawlRegionItem(
+def _segment_item(
+    tenant_id: str, account_id: str, crawl_id: str, segment: str, progress: SegmentProgress
+) -> CrawlSegmentItem:
+    return CrawlSegmentItem(
         tenant_pk(tenant_id),
-        f"{CRAWL_REGION_PREFIX}{account_id}#{crawl_id}#{region}",
+        f"{CRAWL_SEGMENT_PREFIX}{account_id}#{crawl_id}#{segment}",
         document=progress.model_dump(mode="json"),
         ttl=(progress.started_at or datetime.now(UTC)) + CRAWL_HISTORY,
     )
@@ -104,7 +105,7 @@ _MODELS: tuple[type[_Item], ...] = (
     ResourceItem,
     DigestsItem,
     CrawlItem,
-    CrawlRegionItem,
+    CrawlSegmentItem,
     CrawlLockItem,
     SummaryItem,
 )
@@ -266,9 +267,9 @@ class DynamoCrawlRepository:
                     raise CrawlRunning(running) from None
             raise
 
-    def region_start(
+    def segment_start(
         self, tenant_id: str, account_id: str, segments: Sequence[str], now: datetime
-    ) -> RegionStart:
+    ) -> SegmentStart:
         account_key = (tenant_pk(tenant_id), ACCOUNT_PREFIX + account_id)
         tenant_key = (tenant_pk(tenant_id), TENANT_SK)
         digests_keys = {
@@ -276,7 +277,7 @@ class DynamoCrawlRepository:
         }
         found = get_many([account_key, tenant_key, *digests_keys.values()])
         account, tenant = found.get(account_key), found.get(tenant_key)
-        return RegionStart(
+        return SegmentStart(
             account=_live_account(tenant_id, AccountItem.from_raw_data(account) if account else None, now),
             tenant=_to_tenant(tenant_id, TenantItem.from_raw_data(tenant)) if tenant is not None else None,
             digests={
@@ -292,12 +293,12 @@ class DynamoCrawlRepository:
         if item is None:
             return None
         crawl = Crawl.model_validate(item.document)
-        regions = CrawlRegionItem.query(
-            pk, CrawlRegionItem.sk.startswith(f"{CRAWL_REGION_PREFIX}{account_id}#{crawl_id}#")
+        segments = CrawlSegmentItem.query(
+            pk, CrawlSegmentItem.sk.startswith(f"{CRAWL_SEGMENT_PREFIX}{account_id}#{crawl_id}#")
         )
-        for region_item in regions:
-            region = region_item.sk.rsplit("#", 1)[1]
-            crawl.regions[region] = RegionProgress.model_validate(region_item.document)
+        for segment_item in segments:
+            segment = segment_item.sk.rsplit("#", 1)[1]
+            crawl.segments[segment] = SegmentProgress.model_validate(segment_item.document)
         return crawl
 
     def save(self, crawl: Crawl) -> None:
@@ -330,17 +331,17 @@ class DynamoCrawlRepository:
             return None
         return str(lock.crawl_id)
 
-    def save_region(
-        self, tenant_id: str, account_id: str, crawl_id: str, region: str, progress: RegionProgress
+    def save_segment(
+        self, tenant_id: str, account_id: str, crawl_id: str, segment: str, progress: SegmentProgress
     ) -> None:
-        _region_item(tenant_id, account_id, crawl_id, region, progress).save()
+        _segment_item(tenant_id, account_id, crawl_id, segment, progress).save()
 
-    def save_regions(
-        self, tenant_id: str, account_id: str, crawl_id: str, progress: Mapping[str, RegionProgress]
+    def save_segments(
+        self, tenant_id: str, account_id: str, crawl_id: str, progress: Mapping[str, SegmentProgress]
     ) -> None:
-        with CrawlRegionItem.batch_write() as batch:
-            for region, each in progress.items():
-                batch.save(_region_item(tenant_id, account_id, crawl_id, region, each))
+        with CrawlSegmentItem.batch_write() as batch:
+            for segment, each in progress.items():
+                batch.save(_segment_item(tenant_id, account_id, crawl_id, segment, each))
 
     def finish(self, crawl: Crawl) -> None:
         pk = tenant_pk(crawl.tenant_id)
@@ -362,15 +363,15 @@ class DynamoCrawlRepository:
         pk = tenant_pk(tenant_id)
         records = [
             item
-            for prefix in (f"{CRAWL_PREFIX}{account_id}#", f"{CRAWL_REGION_PREFIX}{account_id}#")
+            for prefix in (f"{CRAWL_PREFIX}{account_id}#", f"{CRAWL_SEGMENT_PREFIX}{account_id}#")
             for item in CrawlItem.query(pk, CrawlItem.sk.startswith(prefix), attributes_to_get=["pk", "sk"])
         ]
         return _delete_all(CrawlItem, [*records, CrawlLockItem(pk, LOCK_PREFIX + account_id)])
 
     @staticmethod
     def _crawl_item(crawl: Crawl) -> CrawlItem:
-        # Regions live in their own items; the crawl item holds the totals.
-        document = crawl.model_dump(mode="json", exclude={"regions"})
+        # Segments live in their own items; the crawl item holds the totals.
+        document = crawl.model_dump(mode="json", exclude={"segments"})
         return CrawlItem(
             tenant_pk(crawl.tenant_id),
             f"{CRAWL_PREFIX}{crawl.account_id}#{crawl.id}",

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from skylight.models.domain import Account, Tenant
-from skylight.models.inventory import Crawl, InventorySummary, RegionProgress, Resource, WriteStats
+from skylight.models.inventory import Crawl, InventorySummary, Resource, SegmentProgress, WriteStats
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,8 @@ class CrawlPage:
 
 
 @dataclass(frozen=True)
-class RegionStart:
-    """What a batch of regions reads before its first call: the account (None: missing or expired),
+class SegmentStart:
+    """What a batch of segments reads before its first call: the account (None: missing or expired),
     its tenant (None: never stored) and, by segment, its recorded listing digests (absent: none)."""
 
     account: Account | None
@@ -106,7 +106,7 @@ class CrawlRepository(Protocol):
     def get(self, tenant_id: str, account_id: str, crawl_id: str) -> Crawl | None: ...
 
     def save(self, crawl: Crawl) -> None:
-        """Store the crawl's own record (not its regions, not the lock)."""
+        """Store the crawl's own record (not its segments' progress, not the lock)."""
         ...
 
     def list(self, tenant_id: str, account_id: str, limit: int, cursor: str | None) -> CrawlPage:
@@ -117,22 +117,22 @@ class CrawlRepository(Protocol):
         """The id of the crawl holding the account's lock, if any."""
         ...
 
-    def region_start(
+    def segment_start(
         self, tenant_id: str, account_id: str, segments: Sequence[str], now: datetime
-    ) -> RegionStart:
+    ) -> SegmentStart:
         """The account, its tenant and the segments' digests, in one round trip."""
         ...
 
-    def save_region(
-        self, tenant_id: str, account_id: str, crawl_id: str, region: str, progress: RegionProgress
+    def save_segment(
+        self, tenant_id: str, account_id: str, crawl_id: str, segment: str, progress: SegmentProgress
     ) -> None:
-        """Record how far one region has come (each region writes only its own record)."""
+        """Record how far one segment has come (each segment writes only its own record)."""
         ...
 
-    def save_regions(
-        self, tenant_id: str, account_id: str, crawl_id: str, progress: Mapping[str, RegionProgress]
+    def save_segments(
+        self, tenant_id: str, account_id: str, crawl_id: str, progress: Mapping[str, SegmentProgress]
     ) -> None:
-        """Record several regions at once (a crawl's plan: every region pending), in batches."""
+        """Record several segments at once (a crawl's plan: every segment pending), in batches."""
         ...
 
     def finish(self, crawl: Crawl) -> None:

@@ -1,8 +1,8 @@
-"""Use cases of inventory crawls: request, begin, plan, crawl a batch of regions, finish.
+"""Use cases of inventory crawls: request, begin, plan, crawl a batch of segments, finish.
 
 One crawl per account at a time (a lock item). The state machine runs begin -> validate -> plan ->
-one `crawl_regions` per batch of regions (a Map) -> finish; only identifiers and counts cross its
-states. Each region commits what it listed itself, writing only what changed.
+one `crawl_segments` per batch of segments (a Map) -> finish; only identifiers and counts cross its
+states. Each segment commits what it listed itself, writing only what changed.
 """
 
 from __future__ import annotations
@@ -35,10 +35,10 @@ from skylight.models.inventory import (
     CrawlStatus,
     InventorySummary,
     ListingError,
+    ListingSummary,
     RecordedListing,
-    RegionProgress,
     Resource,
-    Segment,
+    SegmentProgress,
     TypeListing,
     TypeOutcome,
     WriteStats,
@@ -52,11 +52,12 @@ logger = Logger(child=True)
 # as failed. It outlives the state machine's own timeout (infra/constructs/workflow.py, 30 minutes),
 # so that no crawl is ever taken over while its execution may still run.
 LOCK_DURATION = timedelta(minutes=35)
-# Why a (region, type) has no listing at the end of a crawl, when its region's task never said.
-REGION_NOT_FINISHED = "RegionNotFinished"
-REGION_NOT_ENABLED = "RegionNotEnabled"
-REGION_PENDING, REGION_RUNNING = "pending", "running"
-# Progress is recorded at most this often per region (and always at the end): enough for a progress bar.
+# Why a (segment, type) has no listing at the end of a crawl, when its segment's task never said
+# (the codes date from when every segment was an AWS region, and stay: clients match on them).
+SEGMENT_NOT_FINISHED = "RegionNotFinished"
+SEGMENT_NOT_PLANNED = "RegionNotEnabled"
+SEGMENT_PENDING, SEGMENT_RUNNING = "pending", "running"
+# Progress is recorded at most this often per segment (and always at the end): enough for a progress bar.
 PROGRESS_EVERY = timedelta(seconds=1)
 
 
@@ -136,75 +137,75 @@ def _begin(
 
 
 def plan_crawl(services: Services, tenant_id: str, account_id: str, crawl_id: str) -> list[list[str]]:
-    """The regions to crawl (enabled ones, plus `global`), recorded as pending in one batch, in
-    batches for the Map (see `region_batches`), largest first.
+    """The segments the provider plans (AWS: the enabled regions, plus `global`), recorded as
+    pending in one batch, in batches for the Map (see `segment_batches`), largest first.
 
     Largest by how many items their listings held last time: the state machine's Map starts its
-    items in this order, at most `REGION_CONCURRENCY` at once, so the longest regions never wait for
+    items in this order, at most `SEGMENT_CONCURRENCY` at once, so the longest segments never wait for
     a slot behind short ones (and, all at once, get the first turn at the customer's endpoints).
     """
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="plan") as own_table:
         # Independent reads of Skylight's own table: one round trip on the crawl's path, not three
-        # (what was recorded is read while the provider asks the cloud for its regions).
+        # (what was recorded is read while the provider asks the cloud for its segments).
         account_read = own_table.submit(load_active_account, services, tenant_id, account_id)
         tenant_read = own_table.submit(tenant_of, services, tenant_id)
         recorded = own_table.submit(services.inventory.all_digests, tenant_id, account_id)
         account = account_read.result()
         tenant = context_of(services, tenant_read.result(), account.provider)
         provider = services.provider(account.provider)
-        regions = largest_first(provider.crawl_plan(account, tenant), recorded.result())
-    services.crawls.save_regions(
+        segments = largest_first(provider.crawl_plan(account, tenant), recorded.result())
+    services.crawls.save_segments(
         tenant_id,
         account_id,
         crawl_id,
-        {region: RegionProgress(types_total=len(provider.resource_types(region))) for region in regions},
+        {segment: SegmentProgress(types_total=len(provider.resource_types(segment))) for segment in segments},
     )
-    return region_batches(regions, recorded.result())
+    return segment_batches(segments, recorded.result())
 
 
-def largest_first(regions: list[str], recorded: dict[str, dict[str, str]]) -> list[str]:
-    """`regions` by how many items their listings held when last stored, most first; regions with
+def largest_first(segments: list[str], recorded: dict[str, dict[str, str]]) -> list[str]:
+    """`segments` by how many items their listings held when last stored, most first; segments with
     nothing recorded keep their order, after the others."""
-    return sorted(regions, key=lambda region: _recorded_items(recorded, region), reverse=True)  # stable
+    return sorted(segments, key=lambda segment: _recorded_items(recorded, segment), reverse=True)  # stable
 
 
-# A region whose listings held at most this many items last time takes a few calls, at most a couple
+# A segment whose listings held at most this many items last time takes a few calls, at most a couple
 # of pages per type: several of them share one invocation (one Lambda, one AssumeRole, one read of
 # Skylight's table for all), at most this many together.
-SMALL_REGION_ITEMS = 100
-SMALL_REGIONS_PER_BATCH = 8
+SMALL_SEGMENT_ITEMS = 100
+SMALL_SEGMENTS_PER_BATCH = 8
 
 
-def region_batches(regions: list[str], recorded: dict[str, dict[str, str]]) -> list[list[str]]:
-    """The Map's items, in the order of `regions`: each region alone, but small ones (as recorded,
-    see `SMALL_REGION_ITEMS`) packed together in as few even batches as `SMALL_REGIONS_PER_BATCH`
-    allows, after the others. A region with nothing recorded (a first crawl, or its last one failed
+def segment_batches(segments: list[str], recorded: dict[str, dict[str, str]]) -> list[list[str]]:
+    """The Map's items, in the order of `segments`: each segment alone, but small ones (as recorded,
+    see `SMALL_SEGMENT_ITEMS`) packed together in as few even batches as `SMALL_SEGMENTS_PER_BATCH`
+    allows, after the others. A segment with nothing recorded (a first crawl, or its last one failed
     before storing) may be large: it stays alone."""
     small = [
-        region
-        for region in regions
-        if region in recorded and _recorded_items(recorded, region) <= SMALL_REGION_ITEMS
+        segment
+        for segment in segments
+        if segment in recorded and _recorded_items(recorded, segment) <= SMALL_SEGMENT_ITEMS
     ]
-    alone = [[region] for region in regions if region not in small]
-    count = -(-len(small) // SMALL_REGIONS_PER_BATCH)
+    alone = [[segment] for segment in segments if segment not in small]
+    count = -(-len(small) // SMALL_SEGMENTS_PER_BATCH)
     return alone + [small[index::count] for index in range(count)]
 
 
-def _recorded_items(recorded: dict[str, dict[str, str]], region: str) -> int:
-    return sum(RecordedListing.decode(text).count for text in recorded.get(region, {}).values())
+def _recorded_items(recorded: dict[str, dict[str, str]], segment: str) -> int:
+    return sum(RecordedListing.decode(text).count for text in recorded.get(segment, {}).values())
 
 
-def crawl_regions(
-    services: Services, tenant_id: str, account_id: str, crawl_id: str, regions: list[str]
-) -> dict[str, RegionProgress]:
-    """List a batch of regions at once, each committing what changed as it goes; checked first so
+def crawl_segments(
+    services: Services, tenant_id: str, account_id: str, crawl_id: str, segments: list[str]
+) -> dict[str, SegmentProgress]:
+    """List a batch of segments at once, each committing what changed as it goes; checked first so
     a disconnected account is never called.
 
-    What they need from Skylight's own table (account, tenant, each region's digests) comes in one
+    What they need from Skylight's own table (account, tenant, each segment's digests) comes in one
     read, and the records that they started are written while they list: on a crawl's longest path,
     each would otherwise be one more round trip before the first call to the customer's account.
     """
-    start = services.crawls.region_start(tenant_id, account_id, regions, services.clock())
+    start = services.crawls.segment_start(tenant_id, account_id, segments, services.clock())
     account = workflow_account(start.account)  # raises for a disconnected account, before any call to it
     tenant = (
         context_of(services, start.tenant, account.provider)
@@ -213,38 +214,44 @@ def crawl_regions(
     )
     provider = services.provider(account.provider)
     progress = {
-        region: RegionProgress(
-            status=REGION_RUNNING,
-            types_total=len(provider.resource_types(region)),
+        segment: SegmentProgress(
+            status=SEGMENT_RUNNING,
+            types_total=len(provider.resource_types(segment)),
             started_at=services.clock(),
         )
-        for region in regions
+        for segment in segments
     }
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="own-table") as own_table:
         started = own_table.submit(
-            services.crawls.save_regions,
+            services.crawls.save_segments,
             tenant_id,
             account_id,
             crawl_id,
-            {region: each.model_copy(deep=True) for region, each in progress.items()},
+            {segment: each.model_copy(deep=True) for segment, each in progress.items()},
         )
         runs = {
-            region: _RegionRun(
-                services, account, crawl_id, region, progress[region], start.digests.get(region, {}), started
+            segment: _SegmentRun(
+                services,
+                account,
+                crawl_id,
+                segment,
+                progress[segment],
+                start.digests.get(segment, {}),
+                started,
             )
-            for region in regions
+            for segment in segments
         }
-        provider.crawl_regions(
+        provider.crawl_segments(
             account,
             tenant,
-            {region: run.commit.recorded() for region, run in runs.items()},
-            on_listed=lambda region, listing: runs[region].listed(listing),
-            on_region_done=lambda region, _: runs[region].finish(),
+            {segment: run.commit.recorded() for segment, run in runs.items()},
+            on_listed=lambda segment, listing: runs[segment].listed(listing),
+            on_segment_done=lambda segment, _: runs[segment].finish(),
             stop_requested=StillConnected(
                 lambda: services.accounts.is_active(tenant_id, account_id, services.clock())
             ).gone,
         )
-    return {region: run.progress for region, run in runs.items()}
+    return {segment: run.progress for segment, run in runs.items()}
 
 
 class StillConnected:
@@ -253,7 +260,7 @@ class StillConnected:
     Stop means stop: once a disconnect has been answered, no new call may reach the customer's cloud.
     So each question is answered from a consistent read that STARTED after the question was asked
     (a read already under way when it was asked may predate the disconnect); questions asked while a
-    read is under way share the next read, so a region's dozen listing threads cost a read per
+    read is under way share the next read, so a segment's dozen listing threads cost a read per
     round of calls, not one each. Once the account is seen gone, it stays gone without reading.
     """
 
@@ -295,26 +302,26 @@ class StillConnected:
         return not connected
 
 
-class _RegionRun:
-    """One region of a batch being crawled: its progress, recorded as it goes, and its commit."""
+class _SegmentRun:
+    """One segment of a batch being crawled: its progress, recorded as it goes, and its commit."""
 
     def __init__(
         self,
         services: Services,
         account: Account,
         crawl_id: str,
-        region: str,
-        progress: RegionProgress,
+        segment: str,
+        progress: SegmentProgress,
         digests: dict[str, str],
         started: Future[None],
     ) -> None:
         self._services = services
         self._account = account
         self._crawl_id = crawl_id
-        self._region = region
+        self._segment = segment
         self.progress = progress
-        self.commit = _RegionCommit(services, account, region, digests)
-        self._started = started  # the write of the record that the region started
+        self.commit = _SegmentCommit(services, account, segment, digests)
+        self._started = started  # the write of the record that the segment started
         self._lock = threading.Lock()
         self._last_saved = self.progress.started_at or services.clock()
 
@@ -336,44 +343,44 @@ class _RegionRun:
                 self._last_saved = now
                 snapshot = progress.model_copy(deep=True)
         # Written outside the lock, so other types finishing meanwhile never wait on storage; the
-        # final save is the one that counts. Never before the record that the region started.
+        # final save is the one that counts. Never before the record that the segment started.
         if snapshot is not None:
             self._save(snapshot)
 
     def finish(self) -> None:
-        """Once every type of the region is listed: its digests, then its final record."""
+        """Once every type of the segment is listed: its digests, then its final record."""
         self.commit.save_digests()
         progress = self.progress
-        progress.status = _region_status(progress)
+        progress.status = _segment_status(progress)
         progress.finished_at = self._services.clock()
         progress.writes = self.commit.writes
         self._started.result()
         self._save(progress)
         logger.info(
-            "region crawled",
-            extra={"region": self._region, "resources": progress.resources, "status": progress.status},
+            "segment crawled",
+            extra={"segment": self._segment, "resources": progress.resources, "status": progress.status},
         )
 
-    def _save(self, progress: RegionProgress) -> None:
+    def _save(self, progress: SegmentProgress) -> None:
         tenant_id, account_id = self._account.tenant_id, self._account.id
-        self._services.crawls.save_region(tenant_id, account_id, self._crawl_id, self._region, progress)
+        self._services.crawls.save_segment(tenant_id, account_id, self._crawl_id, self._segment, progress)
 
 
-class _RegionCommit:
-    """Stores one region's listings, writing only what changed.
+class _SegmentCommit:
+    """Stores one segment's listings, writing only what changed.
 
     A listing whose digest is the one recorded when its items were last stored is unchanged: nothing
     is read or written for it. So is a listing whose pages the provider found unchanged (it then
     parses nothing, see `RecordedListing.pages`). Any other listing is compared item by item with
-    what is stored. Before the region's first write, its recorded digests are forgotten, and they
+    what is stored. Before the segment's first write, its recorded digests are forgotten, and they
     are saved again once every listing is stored: a crawl that dies in between leaves no digest
     vouching for half-written items.
     """
 
-    def __init__(self, services: Services, account: Account, region: str, stored: dict[str, str]) -> None:
+    def __init__(self, services: Services, account: Account, segment: str, stored: dict[str, str]) -> None:
         self._services = services
         self._account = account
-        self._region = region
+        self._segment = segment
         self._known = {kind: RecordedListing.decode(text) for kind, text in stored.items()}
         self._recorded = dict(self._known)
         self._forgotten = False
@@ -385,7 +392,7 @@ class _RegionCommit:
         return dict(self._known)
 
     def listing(self, listing: TypeListing) -> TypeOutcome:
-        """Commit one (region, type) listing; a failed listing keeps its previous items (and digest)."""
+        """Commit one (segment, type) listing; a failed listing keeps its previous items (and digest)."""
         outcome = TypeOutcome(
             service=listing.service,
             api_calls=listing.api_calls,
@@ -399,7 +406,7 @@ class _RegionCommit:
             if known is None or known.pages != listing.pages_fingerprint:
                 # Never expected: nothing was parsed, yet nothing recorded says what the pages hold.
                 outcome.error = _listing_error(
-                    self._region,
+                    self._segment,
                     listing.type,
                     "PagesNotRecorded",
                     "unchanged pages with no record",
@@ -410,7 +417,7 @@ class _RegionCommit:
             with self._lock:
                 self.writes += WriteStats(unchanged=known.count)
             outcome.count = known.count
-            outcome.by_region[self._region] = known.count
+            outcome.by_region[self._segment] = known.count
             return outcome
         if listing.resources is None:
             return outcome
@@ -432,14 +439,14 @@ class _RegionCommit:
         self, resource_type: str, listed: dict[str, Resource], hashes: dict[str, str]
     ) -> WriteStats:
         tenant_id, account_id = self._account.tenant_id, self._account.id
-        stored = self._services.inventory.hashes(tenant_id, account_id, self._region, resource_type)
+        stored = self._services.inventory.hashes(tenant_id, account_id, self._segment, resource_type)
         puts = [resource for key, resource in listed.items() if stored.get(key) != hashes[key]]
         deletes = [key for key in stored if key not in listed]
         written = WriteStats(unchanged=len(listed) - len(puts))
         if puts or deletes:
             self._forget_digests()
             written += self._services.inventory.write(
-                tenant_id, account_id, self._region, resource_type, puts, deletes
+                tenant_id, account_id, self._segment, resource_type, puts, deletes
             )
         return written
 
@@ -447,20 +454,20 @@ class _RegionCommit:
         with self._lock:
             if not self._forgotten and self._known:
                 self._services.inventory.forget_digests(
-                    self._account.tenant_id, self._account.id, self._region
+                    self._account.tenant_id, self._account.id, self._segment
                 )
             self._forgotten = True
 
     def save_digests(self) -> None:
-        """Once every listing of the region is stored (or failed, keeping its items and digest)."""
+        """Once every listing of the segment is stored (or failed, keeping its items and digest)."""
         if self._forgotten or self._recorded != self._known:
             encoded = {kind: recorded.encode() for kind, recorded in self._recorded.items()}
             self._services.inventory.save_digests(
-                self._account.tenant_id, self._account.id, self._region, encoded
+                self._account.tenant_id, self._account.id, self._segment, encoded
             )
 
 
-def _region_status(progress: RegionProgress) -> str:
+def _segment_status(progress: SegmentProgress) -> str:
     if progress.errors == 0 and progress.gaps == 0:
         return CrawlStatus.SUCCEEDED.value
     if progress.errors >= len(progress.outcomes):
@@ -473,8 +480,8 @@ ACCOUNT_DISCONNECTED = "account_disconnected"
 
 def stop_running_crawl(services: Services, tenant_id: str, account_id: str) -> None:
     """At disconnect: the account's running crawl stops now. Its execution is stopped, so that no state
-    starts after this one (no further batch of regions, no Finish), and the crawl is recorded as
-    finished here; a region still listing sees the account gone before its next call and stops there
+    starts after this one (no further batch of segments, no Finish), and the crawl is recorded as
+    finished here; a segment still listing sees the account gone before its next call and stops there
     (see `StillConnected`)."""
     crawl_id = services.crawls.running(tenant_id, account_id, services.clock())
     crawl = services.crawls.get(tenant_id, account_id, crawl_id) if crawl_id else None
@@ -483,7 +490,7 @@ def stop_running_crawl(services: Services, tenant_id: str, account_id: str) -> N
     if crawl.execution_arn:
         try:
             services.workflow.stop(crawl.execution_arn, "the account was disconnected")
-        except Exception:  # the regions still stop by themselves, before their next call
+        except Exception:  # the segments still stop by themselves, before their next call
             logger.exception("could not stop the crawl's execution", extra={"crawl_id": crawl.id})
     finish_crawl(services, tenant_id, account_id, crawl.id, failure=ACCOUNT_DISCONNECTED)
 
@@ -491,17 +498,17 @@ def stop_running_crawl(services: Services, tenant_id: str, account_id: str) -> N
 def finish_crawl(
     services: Services, tenant_id: str, account_id: str, crawl_id: str, failure: str | None = None
 ) -> Crawl:
-    """Total the regions, update the account's summary (stale markers included), release the lock."""
+    """Total the segments, update the account's summary (stale markers included), release the lock."""
     crawl = services.crawls.get(tenant_id, account_id, crawl_id)
     if crawl is None:
         raise NotFound("no such crawl")
     now = services.clock()
-    _close_unfinished_regions(services, crawl, now)
+    _close_unfinished_segments(services, crawl, now)
     summary = services.inventory.summary(tenant_id, account_id) or InventorySummary(
         tenant_id=tenant_id, account_id=account_id
     )
     _total(crawl, summary, now)
-    _mark_regions_no_longer_crawled(crawl, summary, now)
+    _mark_segments_no_longer_planned(crawl, summary, now)
     crawl.failure = failure
     crawl.finished_at = now
     crawl.status = _crawl_status(crawl)
@@ -516,61 +523,64 @@ def finish_crawl(
     return crawl
 
 
-def _close_unfinished_regions(services: Services, crawl: Crawl, now: datetime) -> None:
-    """A region whose task died (timed out, failed, or found the account gone) is recorded as failed:
+def _close_unfinished_segments(services: Services, crawl: Crawl, now: datetime) -> None:
+    """A segment whose task died (timed out, failed, or found the account gone) is recorded as failed:
     each type it did not report fails with why, so its stored items are kept and marked stale."""
     unfinished = {
-        region: progress
-        for region, progress in crawl.regions.items()
-        if progress.status in (REGION_PENDING, REGION_RUNNING)
+        segment: progress
+        for segment, progress in crawl.segments.items()
+        if progress.status in (SEGMENT_PENDING, SEGMENT_RUNNING)
     }
     if not unfinished:
         return  # the usual case: no read of the account
     account = services.accounts.get(crawl.tenant_id, crawl.account_id, now)
     gone = account is None or account.status is AccountStatus.DISCONNECTED
-    code = "AccountDisconnected" if gone else REGION_NOT_FINISHED
-    message = "the account was disconnected" if gone else "the region's crawl stopped before it finished"
-    for region, progress in unfinished.items():
-        types = services.provider(account.provider).resource_types(region) if account else []
+    code = "AccountDisconnected" if gone else SEGMENT_NOT_FINISHED
+    message = "the account was disconnected" if gone else "the segment's crawl stopped before it finished"
+    for segment, progress in unfinished.items():
+        types = services.provider(account.provider).resource_types(segment) if account else []
         for resource_type in types:
             if resource_type not in progress.outcomes:
-                error = _listing_error(region, resource_type, code, message, now)
+                error = _listing_error(segment, resource_type, code, message, now)
                 progress.outcomes[resource_type] = TypeOutcome(service=error.service, error=error)
                 progress.errors += 1
         progress.status = CrawlStatus.FAILED.value
         progress.finished_at = now
-        services.crawls.save_region(crawl.tenant_id, crawl.account_id, crawl.id, region, progress)
+        services.crawls.save_segment(crawl.tenant_id, crawl.account_id, crawl.id, segment, progress)
 
 
-def _mark_regions_no_longer_crawled(crawl: Crawl, summary: InventorySummary, now: datetime) -> None:
-    """What was stored for a region this crawl's plan left out (no longer enabled) is kept, stale."""
-    if not crawl.regions:
-        return  # no plan: nothing is known about the regions
-    for key, segment in list(summary.segments.items()):
-        region, resource_type = key.split("|", 1)
-        if region not in crawl.regions and not segment.stale:
-            message = "the region is no longer among the account's enabled regions"
-            error = _listing_error(region, resource_type, REGION_NOT_ENABLED, message, now)
-            summary.segments[key] = segment.model_copy(update={"stale": True, "error": error})
+def _mark_segments_no_longer_planned(crawl: Crawl, summary: InventorySummary, now: datetime) -> None:
+    """What was stored for a segment this crawl's plan left out (AWS: a region no longer enabled) is
+    kept, stale."""
+    if not crawl.segments:
+        return  # no plan: nothing is known about the segments
+    for key, listing in list(summary.segments.items()):
+        segment, resource_type = key.split("|", 1)
+        if segment not in crawl.segments and not listing.stale:
+            message = "no longer in the account's crawl plan (for AWS: the region is no longer enabled)"
+            error = _listing_error(segment, resource_type, SEGMENT_NOT_PLANNED, message, now)
+            summary.segments[key] = listing.model_copy(update={"stale": True, "error": error})
 
 
-def _listing_error(region: str, resource_type: str, code: str, message: str, at: datetime) -> ListingError:
+def _listing_error(segment: str, resource_type: str, code: str, message: str, at: datetime) -> ListingError:
     # Type names are <provider>.<service>.<resource>.
     service = resource_type.split(".")[1] if resource_type.count(".") >= 2 else ""
-    return ListingError(region=region, service=service, type=resource_type, code=code, message=message, at=at)
+    return ListingError(
+        region=segment, service=service, type=resource_type, code=code, message=message, at=at
+    )
 
 
 def _total(crawl: Crawl, summary: InventorySummary, now: datetime) -> None:
     counts: dict[str, int] = {}
-    for region, progress in crawl.regions.items():
+    for segment, progress in crawl.segments.items():
         crawl.api_calls += progress.api_calls
         crawl.throttles += progress.throttles
         crawl.writes += progress.writes
         for resource_type, outcome in progress.outcomes.items():
-            key = segment_key(region, resource_type)
-            previous = summary.segments.get(key, Segment())
+            key = segment_key(segment, resource_type)
+            previous = summary.segments.get(key, ListingSummary())
             if outcome.error is None:
-                summary.segments[key] = Segment(
+                summary.segments[key] = ListingSummary(
                     count=outcome.count,
                     by_region=outcome.by_region,
                     last_success_at=now,
@@ -591,9 +601,9 @@ def _total(crawl: Crawl, summary: InventorySummary, now: datetime) -> None:
 
 
 def _crawl_status(crawl: Crawl) -> CrawlStatus:
-    listed = [outcome for progress in crawl.regions.values() for outcome in progress.outcomes.values()]
+    listed = [outcome for progress in crawl.segments.values() for outcome in progress.outcomes.values()]
     incomplete = any(
-        progress.status in (REGION_PENDING, REGION_RUNNING) for progress in crawl.regions.values()
+        progress.status in (SEGMENT_PENDING, SEGMENT_RUNNING) for progress in crawl.segments.values()
     )
     if crawl.failure is not None and not listed:
         return CrawlStatus.FAILED

@@ -203,7 +203,7 @@ def _throttles(crawl: Crawl | None) -> dict[str, Any]:
     if crawl is None:
         return {"total": 0, "by_region_service": {}}
     by_region_service: dict[str, int] = {}
-    for region, progress in crawl.regions.items():
+    for region, progress in crawl.segments.items():
         for outcome in progress.outcomes.values():
             if outcome.throttles:
                 key = f"{region}|{outcome.service}"

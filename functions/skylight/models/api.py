@@ -468,11 +468,14 @@ class CrawlOut(BaseModel):
     writes: WritesOut
     errors: list[ListingErrorOut]
     failure: str | None
-    regions: dict[str, RegionProgressOut]
+    regions: dict[str, RegionProgressOut] = Field(
+        description="By segment of the crawl's plan: for AWS each enabled region, and `global`"
+    )
 
     @classmethod
     def of(cls, crawl: Crawl) -> CrawlOut:
-        return cls.model_validate(crawl.model_dump(include=set(cls.model_fields)))
+        fields = crawl.model_dump(include=set(cls.model_fields) | {"segments"})
+        return cls.model_validate({**fields, "regions": fields.pop("segments")})
 
 
 class CrawlListOut(BaseModel):

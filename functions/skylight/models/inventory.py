@@ -115,8 +115,8 @@ class TypeOutcome(BaseModel):
     gaps: list[ListingError] = Field(default_factory=list, description="Stored without some detail")
 
 
-class RegionProgress(BaseModel):
-    """How far the crawl of one region (or of the global types) has come."""
+class SegmentProgress(BaseModel):
+    """How far the crawl of one segment (AWS: a region, or the global types) has come."""
 
     status: str = "pending"  # pending, running, succeeded, partial, failed, skipped
     outcomes: dict[str, TypeOutcome] = Field(default_factory=dict, description="by resource type")
@@ -133,7 +133,7 @@ class RegionProgress(BaseModel):
 
 
 class Crawl(BaseModel):
-    """One crawl of one account: its progress per region and its outcome."""
+    """One crawl of one account: its progress per segment of its plan and its outcome."""
 
     id: str
     tenant_id: str
@@ -142,7 +142,8 @@ class Crawl(BaseModel):
     status: CrawlStatus = CrawlStatus.RUNNING
     started_at: datetime
     finished_at: datetime | None = None
-    regions: dict[str, RegionProgress] = Field(default_factory=dict)
+    #: By segment: what the provider plans a crawl in (AWS: each enabled region, and `global`).
+    segments: dict[str, SegmentProgress] = Field(default_factory=dict)
     resources: int = 0
     counts_by_type: dict[str, int] = Field(default_factory=dict)
     api_calls: int = 0
@@ -154,8 +155,9 @@ class Crawl(BaseModel):
     execution_arn: str | None = None
 
 
-class Segment(BaseModel):
-    """What is known of one (region, type): counts from the last good listing, and its freshness."""
+class ListingSummary(BaseModel):
+    """What is known of one (segment, type) listing: counts (by the resources' own regions) from the
+    last good listing, and its freshness."""
 
     count: int = 0
     by_region: dict[str, int] = Field(default_factory=dict)
@@ -173,7 +175,7 @@ class InventorySummary(BaseModel):
 
     tenant_id: str
     account_id: str
-    segments: dict[str, Segment] = Field(default_factory=dict, description="key: '<region>|<type>'")
+    segments: dict[str, ListingSummary] = Field(default_factory=dict, description="key: '<segment>|<type>'")
     last_crawl_id: str | None = None
     last_crawl_status: CrawlStatus | None = None
     last_crawl_at: datetime | None = None
@@ -200,8 +202,8 @@ class InventorySummary(BaseModel):
         return dict(sorted(totals.items()))
 
 
-def segment_key(region: str, resource_type: str) -> str:
-    return f"{region}|{resource_type}"
+def segment_key(segment: str, resource_type: str) -> str:
+    return f"{segment}|{resource_type}"
 
 
 def listing_digest(hashes: dict[str, str]) -> str:

@@ -6,7 +6,7 @@ The execution's state is the input plus what each state adds under its own key:
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 
 class AccountWorkflowInput(BaseModel):
@@ -52,35 +52,38 @@ class ValidateOutput(BaseModel):
     status: str
 
 
-# The most regions one CrawlRegion invocation takes (Plan batches small regions, see `region_batches`).
-MAX_REGIONS_PER_BATCH = 32
+# The most segments one CrawlSegmentBatch invocation takes (Plan packs small ones, see `segment_batches`).
+MAX_SEGMENTS_PER_BATCH = 32
 
 
 class PlanOutput(BaseModel):
-    """The Map's items: batches of regions, each crawled by one invocation (most hold one region)."""
+    """The Map's items: batches of the plan's segments, each crawled by one invocation (most hold one)."""
 
     batches: list[list[str]]
 
 
-class RegionInput(CrawlInput):
-    regions: list[str] = Field(min_length=1, max_length=MAX_REGIONS_PER_BATCH)
+class SegmentBatchInput(CrawlInput):
+    # `regions`: what executions started before segments were named so still carry.
+    segments: list[str] = Field(
+        min_length=1, max_length=MAX_SEGMENTS_PER_BATCH, validation_alias=AliasChoices("segments", "regions")
+    )
 
-    @field_validator("regions")
+    @field_validator("segments")
     @classmethod
-    def _named_regions(cls, regions: list[str]) -> list[str]:
-        if any(not 1 <= len(region) <= 32 for region in regions) or len(set(regions)) != len(regions):
-            raise ValueError("regions must be distinct names of 1 to 32 characters")
-        return regions
+    def _named_segments(cls, segments: list[str]) -> list[str]:
+        if any(not 1 <= len(segment) <= 32 for segment in segments) or len(set(segments)) != len(segments):
+            raise ValueError("segments must be distinct names of 1 to 32 characters")
+        return segments
 
 
-class RegionOutput(BaseModel):
-    region: str
+class SegmentOutput(BaseModel):
+    segment: str
     status: str
     resources: int
 
 
-class RegionsOutput(BaseModel):
-    regions: list[RegionOutput]
+class SegmentBatchOutput(BaseModel):
+    segments: list[SegmentOutput]
 
 
 class FinishInput(CrawlInput):

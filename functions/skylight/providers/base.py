@@ -97,31 +97,33 @@ class CloudProvider(ABC):
 
     @abstractmethod
     def crawl_plan(self, account: Account, tenant: TenantContext) -> list[str]:
-        """The regions a crawl of `account` covers (the enabled ones), plus `global` for global types."""
+        """The segments a crawl of `account` is planned in: names of at most 32 characters, each
+        crawled by one task (AWS: every enabled region, plus `global` for the global types).
+        Batching, ordering, digests, progress and stale markers all work per segment."""
 
     @abstractmethod
-    def resource_types(self, region: str) -> list[str]:
-        """The resource types a crawl lists in `region`."""
+    def resource_types(self, segment: str) -> list[str]:
+        """The resource types a crawl lists in `segment`."""
 
     @abstractmethod
-    def crawl_regions(
+    def crawl_segments(
         self,
         account: Account,
         tenant: TenantContext,
-        regions: Mapping[str, Mapping[str, RecordedListing]],
+        segments: Mapping[str, Mapping[str, RecordedListing]],
         on_listed: Callable[[str, TypeListing], None] | None = None,
-        on_region_done: Callable[[str, list[TypeListing]], None] | None = None,
+        on_segment_done: Callable[[str, list[TypeListing]], None] | None = None,
         stop_requested: Callable[[], bool] | None = None,
     ) -> dict[str, list[TypeListing]]:
-        """List every resource type of each region of `regions`, all at once; a type that fails
-        carries its error instead. Calls `on_listed(region, listing)` as each type is listed and
-        `on_region_done(region, listings)` as each region is.
+        """List every resource type of each segment of `segments`, all at once; a type that fails
+        carries its error instead. Calls `on_listed(segment, listing)` as each type is listed and
+        `on_segment_done(segment, listings)` as each segment is.
 
         `stop_requested` is asked before every call to the cloud (each page, each detail call, each
         retry): once it says True, no call is made, and every type not yet listed fails with
         `AccountDisconnected` (its stored items are kept).
 
-        `regions`: by region, by type, what was recorded when its items were last stored. A type
+        `segments`: by segment, by type, what was recorded when its items were last stored. A type
         whose pages still have the recorded fingerprint may be reported unchanged
         (`TypeListing.unchanged_pages`), unparsed; the largest listings may start first."""
 

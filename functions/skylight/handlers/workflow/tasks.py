@@ -1,6 +1,6 @@
 """Step Functions tasks of the account workflow: thin wrappers around one logic call each.
 
-Begin -> Validate -> IsConnected -> Plan -> CrawlRegions (Map: CrawlRegion per batch of regions)
+Begin -> Validate -> IsConnected -> Plan -> CrawlSegments (Map: CrawlSegmentBatch per batch of segments)
 -> Finish.
 Payloads carry identifiers and counts only (see `skylight.models.workflow`). Errors are raised with
 stable class names so the state machine can Catch them by name.
@@ -26,9 +26,9 @@ from skylight.models.workflow import (
     FinishInput,
     FinishOutput,
     PlanOutput,
-    RegionInput,
-    RegionOutput,
-    RegionsOutput,
+    SegmentBatchInput,
+    SegmentBatchOutput,
+    SegmentOutput,
     ValidateOutput,
 )
 
@@ -95,7 +95,8 @@ def validate_account(event: dict[str, Any], context: LambdaContext) -> dict[str,
 @logger.inject_lambda_context(log_event=False)
 @metrics.log_metrics
 def plan_crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Discover the account's enabled regions; the Map fans out over batches of them."""
+    """Plan the crawl in the provider's segments (AWS: the enabled regions, and `global`); the Map
+    fans out over batches of them."""
     payload = CrawlInput.model_validate(event)
     logger.append_keys(account_id=payload.account_id, crawl_id=payload.crawl_id)
     with _stop_if_gone(payload.account_id):
@@ -105,29 +106,29 @@ def plan_crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 @logger.inject_lambda_context(log_event=False)
 @metrics.log_metrics
-def crawl_region(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """List a batch of regions of the account (one, or a few small ones) and commit what changed."""
-    payload = RegionInput.model_validate(event)
-    logger.append_keys(account_id=payload.account_id, crawl_id=payload.crawl_id, regions=payload.regions)
+def crawl_segments(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """List a batch of the plan's segments (one, or a few small ones) and commit what changed."""
+    payload = SegmentBatchInput.model_validate(event)
+    logger.append_keys(account_id=payload.account_id, crawl_id=payload.crawl_id, segments=payload.segments)
     with _stop_if_gone(payload.account_id):
-        progress = crawls.crawl_regions(
-            services(), payload.tenant_id, payload.account_id, payload.crawl_id, payload.regions
+        progress = crawls.crawl_segments(
+            services(), payload.tenant_id, payload.account_id, payload.crawl_id, payload.segments
         )
     done = progress.values()
     metrics.add_metric(name="ResourcesListed", unit="Count", value=sum(each.resources for each in done))
     metrics.add_metric(name="ProviderThrottles", unit="Count", value=sum(each.throttles for each in done))
     metrics.add_metric(name="ListingErrors", unit="Count", value=sum(each.errors for each in done))
     outputs = [
-        RegionOutput(region=region, status=each.status, resources=each.resources)
-        for region, each in progress.items()
+        SegmentOutput(segment=segment, status=each.status, resources=each.resources)
+        for segment, each in progress.items()
     ]
-    return RegionsOutput(regions=outputs).model_dump()
+    return SegmentBatchOutput(segments=outputs).model_dump()
 
 
 @logger.inject_lambda_context(log_event=False)
 @metrics.log_metrics
 def finish_crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Total the regions, update the account's summary and health, release the crawl lock."""
+    """Total the segments, update the account's summary and health, release the crawl lock."""
     payload = FinishInput.model_validate(event)
     logger.append_keys(account_id=payload.account_id, crawl_id=payload.crawl_id)
     crawl = crawls.finish_crawl(

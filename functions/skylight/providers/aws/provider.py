@@ -176,19 +176,20 @@ class AwsProvider(CloudProvider):
         customer = self.gateway.customer_account(credentials, _partition(account), ["ec2"])
         return [GLOBAL_SEGMENT, *customer.enabled_regions()]
 
-    def resource_types(self, region: str) -> list[str]:
-        return [module.type.name for module in modules_for(region)]
+    def resource_types(self, segment: str) -> list[str]:
+        return [module.type.name for module in modules_for(segment)]
 
-    def crawl_regions(
+    def crawl_segments(
         self,
         account: Account,
         tenant: TenantContext,
-        regions: Mapping[str, Mapping[str, RecordedListing]],
+        segments: Mapping[str, Mapping[str, RecordedListing]],
         on_listed: Callable[[str, TypeListing], None] | None = None,
-        on_region_done: Callable[[str, list[TypeListing]], None] | None = None,
+        on_segment_done: Callable[[str, list[TypeListing]], None] | None = None,
         stop_requested: Callable[[], bool] | None = None,
     ) -> dict[str, list[TypeListing]]:
-        # One session of the role for the whole batch: STS credentials hold in every region.
+        # AWS's segments are its regions (and `global`). One session of the role for the whole
+        # batch: STS credentials hold in every region.
         crawler = RegionCrawler(self.gateway, max_workers=self._listing_concurrency)
         if stop_requested is not None and stop_requested():
             # Not even AssumeRole, which the customer's CloudTrail would show.
@@ -210,17 +211,17 @@ class AwsProvider(CloudProvider):
                     _partition(account),
                     region,
                     on_listed=listed,
-                    recorded=regions[region],
+                    recorded=segments[region],
                     stop_requested=stop_requested,
                 )
-            if on_region_done is not None:
-                on_region_done(region, listings)
+            if on_segment_done is not None:
+                on_segment_done(region, listings)
             return listings
 
-        if len(regions) == 1:
-            return {region: crawl(region) for region in regions}
-        with ThreadPoolExecutor(max_workers=len(regions), thread_name_prefix="regions") as pool:
-            return dict(zip(regions, pool.map(crawl, regions), strict=True))
+        if len(segments) == 1:
+            return {region: crawl(region) for region in segments}
+        with ThreadPoolExecutor(max_workers=len(segments), thread_name_prefix="regions") as pool:
+            return dict(zip(segments, pool.map(crawl, segments), strict=True))
 
     def _crawl_credentials(
         self, account: Account, tenant: TenantContext

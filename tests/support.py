@@ -220,3 +220,23 @@ def verify_as_a_relying_party(token: str, audience: str, issuer: str, ca_bundle:
         options={"require": ["iss", "sub", "aud", "iat", "exp", "jti"]},
     )
     return claims
+
+
+def modules_loaded_by(script: str) -> list[str]:
+    """The modules a fresh interpreter holds once it has run `script`, with only the functions'
+    code on its path (as in a Lambda): what a handler or package imports, measured, not assumed."""
+    import subprocess
+    import sys
+
+    from infra.config import FUNCTIONS_DIR, REPO_ROOT
+
+    completed = subprocess.run(  # noqa: S603 - this interpreter, our own code
+        [sys.executable, "-c", f"{script}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))\n"],
+        cwd=REPO_ROOT,
+        env={"PYTHONPATH": str(FUNCTIONS_DIR), "AWS_DEFAULT_REGION": "us-east-1", "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    modules: list[str] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return modules

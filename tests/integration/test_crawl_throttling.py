@@ -18,9 +18,11 @@ from collections import Counter, defaultdict
 import pytest
 from botocore.retries.standard import ExponentialBackoff
 
+import skylight.crawling.budget as call_budget
 from skylight.config import get_settings
+from skylight.crawling.budget import Budget
 from skylight.providers.aws import crawler
-from skylight.providers.aws.crawler import Budget, RegionCrawler
+from skylight.providers.aws.crawler import RegionCrawler
 from skylight.providers.aws.gateway import Boto3AwsGateway, TemporaryCredentials
 from skylight.providers.aws.resources import resource_modules
 from tests.faults import CallLog, Throttler, crawl_region
@@ -310,7 +312,7 @@ class Grants:
                 grants._mine.bucket = self
 
         monkeypatch.setattr(crawler, "TokenBucket", RecordedBucket)
-        monkeypatch.setattr(crawler.time, "sleep", sleep)
+        monkeypatch.setattr(call_budget.time, "sleep", sleep)
 
     def hooks(self):
         # After the crawler's own hooks: the gateway registers its caller's first.

@@ -13,15 +13,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+import skylight.crawling.budget as call_budget
+from skylight.crawling.budget import Budget, TokenBucket
 from skylight.models.inventory import Resource
 from skylight.providers.aws import crawler
-from skylight.providers.aws.crawler import (
-    BUDGETS,
-    DEFAULT_BUDGET,
-    Budget,
-    RegionCrawler,
-    TokenBucket,
-)
+from skylight.providers.aws.crawler import BUDGETS, DEFAULT_BUDGET, RegionCrawler
 from skylight.providers.aws.gateway import Boto3AwsGateway, TemporaryCredentials
 from skylight.providers.aws.resources import Location, ResourceModule, ResourceType, resource_modules
 from tests.faults import Throttler
@@ -51,7 +47,7 @@ class FakeTime:
 @pytest.fixture
 def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
     fake = FakeTime()
-    monkeypatch.setattr(crawler.time, "sleep", fake.sleep)
+    monkeypatch.setattr(call_budget.time, "sleep", fake.sleep)
     return fake
 
 
@@ -182,7 +178,7 @@ def test_threads_on_a_moving_clock_never_get_more_than_burst_plus_rate(
 ) -> None:
     budget = Budget(rate=20, burst=4)
     fake = SteppingTime(step=0.001)
-    monkeypatch.setattr(crawler.time, "sleep", fake.sleep)
+    monkeypatch.setattr(call_budget.time, "sleep", fake.sleep)
     bucket = TokenBucket(budget, clock=fake.clock)
     sent: list[float] = []
     sent_lock = threading.Lock()

@@ -3,8 +3,6 @@ loads another's package, and a provider that fails to load breaks only its own r
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,9 +11,9 @@ from pathlib import Path
 import pytest
 
 import skylight.providers
-from infra.config import FUNCTIONS_DIR, REPO_ROOT
 from skylight.models.errors import RetryLater
 from skylight.providers.base import ProviderUnavailable, forget_providers, get_provider, provider_names
+from tests.support import modules_loaded_by
 
 
 @contextmanager
@@ -64,22 +62,11 @@ def test_an_unknown_provider_is_not_looked_up_as_a_module() -> None:
 
 
 def test_a_request_about_aws_loads_no_other_provider() -> None:
-    script = (
-        "import json, sys\n"
+    modules = modules_loaded_by(
         "import skylight.handlers.api.app\n"
         "from skylight.providers.base import get_provider\n"
-        "get_provider('aws')\n"
-        "print(json.dumps(sorted(sys.modules)))\n"
+        "get_provider('aws')"
     )
-    completed = subprocess.run(  # noqa: S603 - this interpreter, our own code
-        [sys.executable, "-c", script],
-        cwd=REPO_ROOT,
-        env={"PYTHONPATH": str(FUNCTIONS_DIR), "AWS_DEFAULT_REGION": "us-east-1", "PATH": ""},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    modules = json.loads(completed.stdout.strip().splitlines()[-1])
 
     loaded = {name.split(".")[2] for name in modules if name.startswith("skylight.providers.")}
     assert loaded & provider_names() == {"aws"}  # the provider packages; base and steps are shared

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
+from skylight.crawling.modules import ResourceModule as SharedResourceModule
 from skylight.gateways.sessions import shared_botocore_session, shared_client
 from skylight.providers.aws.onboarding import permission_policies
 from skylight.providers.aws.pages import SKIPPABLE_PROTOCOLS
@@ -68,7 +69,7 @@ def test_every_module_loads_by_convention() -> None:
     modules = resource_modules()
 
     assert [m.type.name for m in modules] == TYPES
-    assert all(isinstance(m, ResourceModule) for m in modules)
+    assert all(isinstance(m, SharedResourceModule) for m in modules)
     assert {m.type.name for m in modules if m.type.scope == "global"} == {"aws.s3.bucket"}
 
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
+from skylight.crawling import stopping
 from skylight.dal.inventory import CrawlPage, CrawlRunning
 from skylight.logic.accounts import (
     get_account,
@@ -535,7 +536,7 @@ def _close_unfinished_segments(services: Services, crawl: Crawl, now: datetime) 
         return  # the usual case: no read of the account
     account = services.accounts.get(crawl.tenant_id, crawl.account_id, now)
     gone = account is None or account.status is AccountStatus.DISCONNECTED
-    code = "AccountDisconnected" if gone else SEGMENT_NOT_FINISHED
+    code = stopping.ACCOUNT_DISCONNECTED if gone else SEGMENT_NOT_FINISHED
     message = "the account was disconnected" if gone else "the segment's crawl stopped before it finished"
     for segment, progress in unfinished.items():
         types = services.provider(account.provider).resource_types(segment) if account else []

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from skylight.crawling.details import detail_gaps, is_listed_only
 from skylight.gateways.sessions import shared_client
-from skylight.providers.aws.crawler import RegionCrawler
+from skylight.providers.aws.crawler import SDK_FAILURES, RegionCrawler
 from skylight.providers.aws.gateway import Boto3AwsGateway, TemporaryCredentials
-from skylight.providers.aws.resources import detail_gaps, is_listed_only
 from tests.faults import canned_answer
 from tests.integration.resources import builders as b
 from tests.support import PLATFORM_PRINCIPAL_ARN
@@ -68,10 +68,10 @@ def test_a_refused_detail_call_raises_unless_the_crawler_collects_gaps() -> None
     with pytest.raises(ClientError):
         list(tables.fetch(_refusing("DescribeTable")))
 
-    with detail_gaps() as gaps:
+    with detail_gaps(SDK_FAILURES) as gaps:
         [raw] = list(tables.fetch(_refusing("DescribeTable")))
     assert is_listed_only(raw) and raw["TableName"] == "orders"
     assert [failure.operation_name for failure in gaps.failures] == ["DescribeTable"]
     # The listing's own call is no detail call: refused, it fails the listing.
-    with detail_gaps(), pytest.raises(ClientError):
+    with detail_gaps(SDK_FAILURES), pytest.raises(ClientError):
         list(tables.fetch(_refusing("ListTables")))

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextvars import ContextVar
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from skylight.crawling.budget import Budget, TokenBucket
+from skylight.crawling.details import detail_gaps
+from skylight.crawling.listings import ListedType, unique_errors, unreachable_listings
+from skylight.crawling.metering import CallMeter, current_meter, metered
+from skylight.crawling.stopping import ACCOUNT_DISCONNECTED, DISCONNECTED_MESSAGE, CrawlStopped
 from skylight.models.inventory import GLOBAL_SEGMENT, ListingError, RecordedListing, Resource, TypeListing
 from skylight.providers.aws import pages
 from skylight.providers.aws.gateway import (
@@ -36,20 +37,10 @@ from skylight.providers.aws.resources import (
     Location,
     ResourceModule,
     Scope,
-    detail_gaps,
     records,
     resource_modules,
     tags_of,
 )
-
-
-@dataclass(frozen=True)
-class Budget:
-    """A token bucket: `burst` calls at once, then `rate` calls per second."""
-
-    rate: float
-    burst: int
-
 
 # Half (or less) of what AWS gives the customer per account and region (see the limits notes):
 # EC2 Describe* refills 20/s with a burst of 100; RDS 12/s for the whole account-region.
@@ -67,79 +58,13 @@ BUDGETS: dict[str, Budget] = {
 }
 DEFAULT_BUDGET = Budget(rate=5, burst=20)
 
-# What a type that a disconnect stopped reports (its stored items are kept).
-ACCOUNT_DISCONNECTED = "AccountDisconnected"
-DISCONNECTED_MESSAGE = "the account was disconnected: the crawl stopped before calling again"
-
-
-class CrawlStopped(Exception):
-    """Raised before a call is sent once the crawl is told to stop: the call never leaves."""
-
+# What a refused or failed call raises: a detail call's is collected as a gap, its item kept as listed.
+SDK_FAILURES: tuple[type[Exception], ...] = (ClientError, BotoCoreError)
 
 # Tags of the types whose listings carry none come from the Resource Groups Tagging API.
 TAGGING = "resourcegroupstaggingapi"
 TAGGING_PAGE = 100  # GetResources' most
 TAGGING_SERVICE = iam_prefix(TAGGING)  # how its errors are named: its IAM prefix, as in permission gaps
-
-
-class TokenBucket:
-    """A thread-safe token bucket; `acquire` waits until a call may go out."""
-
-    def __init__(self, budget: Budget, clock: Callable[[], float] = time.monotonic) -> None:
-        self._budget = budget
-        self._clock = clock
-        self._tokens = float(budget.burst)
-        self._updated = clock()
-        self._lock = threading.Lock()
-        self.waited_s = 0.0
-
-    def acquire(self) -> None:
-        with self._lock:
-            now = self._clock()
-            self._tokens = min(self._budget.burst, self._tokens + (now - self._updated) * self._budget.rate)
-            self._updated = now
-            self._tokens -= 1
-            wait = -self._tokens / self._budget.rate if self._tokens < 0 else 0.0
-            self.waited_s += wait
-        if wait:
-            time.sleep(wait)
-
-
-class _Meter:
-    """What one listing spent: calls, throttles, and answers counted per thread, to tell how long
-    its chain of calls that had to wait for each other was (its own, then its longest detail chain)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._listing_thread = threading.get_ident()
-        self._answers: Counter[int] = Counter()
-        self.api_calls = 0
-        self.throttles = 0
-
-    def call(self) -> None:
-        with self._lock:
-            self.api_calls += 1
-
-    def throttled(self) -> None:
-        with self._lock:
-            self.throttles += 1
-
-    def answered(self) -> None:
-        with self._lock:
-            self._answers[threading.get_ident()] += 1
-
-    @property
-    def pages(self) -> int:
-        """The longest chain of answered calls that ran one after another."""
-        with self._lock:
-            own = self._answers.get(self._listing_thread, 0)
-            helpers = [count for thread, count in self._answers.items() if thread != self._listing_thread]
-        return own + max(helpers, default=0)
-
-
-# The listing a call belongs to. A context variable, not a thread-local: detail calls that a resource
-# module makes from helper threads run in a copy of the listing's context and are charged to it.
-_LISTING: ContextVar[_Meter | None] = ContextVar("skylight_listing", default=None)
 
 
 class _CallAccounting:
@@ -199,12 +124,8 @@ class _CallAccounting:
         return caught_exception is not None or code in THROTTLING_CODES or status >= 500
 
     @staticmethod
-    def _meter() -> _Meter:
-        meter = _LISTING.get()
-        if meter is None:  # a call outside any listing (never expected): count it somewhere harmless
-            meter = _Meter()
-            _LISTING.set(meter)
-        return meter
+    def _meter() -> CallMeter:
+        return current_meter()
 
 
 def _error_code(parsed: Any) -> str | None:
@@ -396,9 +317,7 @@ class RegionCrawler:
         location = Location(account_id=account_id, region=api_region, partition=partition)
 
         def list_type(module: ResourceModule) -> TypeListing:
-            meter = _Meter()
-            listing_context = _LISTING.set(meter)
-            try:
+            with metered() as meter:
                 listing = self._list_type(
                     module,
                     clients.get(api_region, module.type.service),
@@ -408,8 +327,6 @@ class RegionCrawler:
                     tags,
                     _recorded_pages(recorded.get(module.type.name)),
                 )
-            finally:
-                _LISTING.reset(listing_context)
             if on_listed is not None:
                 on_listed(listing)
             return listing
@@ -430,28 +347,8 @@ class RegionCrawler:
         on_listed: Callable[[TypeListing], None] | None = None,
     ) -> list[TypeListing]:
         """What a region gives when nothing could be listed (no credentials): every type failed."""
-        at = self._clock()
-        listings = [
-            TypeListing(
-                type=module.type.name,
-                service=module.type.service,
-                resources=None,
-                pages=0,
-                error=ListingError(
-                    region=region,
-                    service=module.type.service,
-                    type=module.type.name,
-                    code=code,
-                    message=message[:500],
-                    at=at,
-                ),
-            )
-            for module in modules_for(region, modules)
-        ]
-        for listing in listings:
-            if on_listed is not None:
-                on_listed(listing)
-        return listings
+        types = [ListedType(module.type.name, module.type.service) for module in modules_for(region, modules)]
+        return unreachable_listings(region, types, code, message, self._clock(), on_listed)
 
     def _list_type(
         self,
@@ -459,7 +356,7 @@ class RegionCrawler:
         client: Any,
         location: Location,
         region: str,
-        meter: _Meter,
+        meter: CallMeter,
         tags: _Tags | None,
         recorded_pages: str | None = None,
     ) -> TypeListing:
@@ -473,9 +370,9 @@ class RegionCrawler:
             partial(tags.covering, location.region, tags_from) if recorder and tags and tags_from else None
         )
         # Refused or failed calls whose items are kept without what they would have added.
-        missing: list[tuple[str, ClientError | BotoCoreError]] = []
+        missing: list[tuple[str, Exception]] = []
         try:
-            with detail_gaps() as details:
+            with detail_gaps(SDK_FAILURES) as details:
                 raws = _fetched(module, client, recorder, covered)
             missing += [(module.type.service, failure) for failure in details.failures]
             unchanged = recorder is not None and recorder.unchanged
@@ -502,7 +399,7 @@ class RegionCrawler:
         gaps = (
             []
             if error
-            else _unique([self._error(region, module, name, failure) for name, failure in missing])
+            else unique_errors(self._error(region, module, name, failure) for name, failure in missing)
         )
         return TypeListing(
             type=module.type.name,
@@ -537,18 +434,6 @@ class RegionCrawler:
 
 def _recorded_pages(known: RecordedListing | None) -> str | None:
     return known.pages if known is not None else None
-
-
-def _unique(errors: list[ListingError]) -> list[ListingError]:
-    """One of each (service, action, code): a refused detail call is refused for every batch."""
-    seen: set[tuple[str, str | None, str]] = set()
-    unique = []
-    for error in errors:
-        key = (error.service, error.action, error.code)
-        if key not in seen:
-            seen.add(key)
-            unique.append(error)
-    return unique
 
 
 def _fetched(

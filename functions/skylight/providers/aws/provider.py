@@ -9,6 +9,7 @@ from functools import cached_property, partial
 from typing import Any
 
 from skylight.config import get_settings
+from skylight.crawling.stopping import ACCOUNT_DISCONNECTED, DISCONNECTED_MESSAGE
 from skylight.models.domain import Access, Account, ValidationReport
 from skylight.models.errors import CredentialsUnavailable, InvalidRequest, RetryLater
 from skylight.models.inventory import GLOBAL_SEGMENT, RecordedListing, TypeListing
@@ -21,12 +22,7 @@ from skylight.providers.aws.access_keys import (
     validate_access_key,
 )
 from skylight.providers.aws.arn import RoleArnError, parse_role_arn
-from skylight.providers.aws.crawler import (
-    ACCOUNT_DISCONNECTED,
-    DISCONNECTED_MESSAGE,
-    RegionCrawler,
-    modules_for,
-)
+from skylight.providers.aws.crawler import RegionCrawler, modules_for
 from skylight.providers.aws.external_ids import ExternalIds, rotation_status
 from skylight.providers.aws.gateway import AwsCallError, AwsGateway, Boto3AwsGateway, TemporaryCredentials
 from skylight.providers.aws.onboarding import onboarding_kit

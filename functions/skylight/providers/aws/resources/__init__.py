@@ -1,4 +1,4 @@
-"""One module per AWS resource type, found by convention.
+"""One module per AWS resource type, found by convention (the contract: `skylight.crawling.modules`).
 
 A module `<service>_<resource>.py` in this package describes the type `aws.<service>.<resource>`
 and exposes three names:
@@ -10,10 +10,11 @@ and exposes three names:
 ``fetch(client) -> Iterator[dict]``
     yields the raw records of every resource, following every page with the largest page size the
     API allows, and making detail calls (one per table, cluster, ...) several at once with
-    `described`. It is dumb on purpose: no retries, no error handling, no budget (the crawler owns
-    those); it raises whatever the client raises, except from a detail call made through
-    `described` or `or_as_listed` while the crawler collects `detail_gaps`: a listed item whose
-    detail call is refused or fails is yielded as listed (`listed_only`), never dropped.
+    `skylight.crawling.details.described`. It is dumb on purpose: no retries, no error handling,
+    no budget (the crawler owns those); it raises whatever the client raises, except from a
+    detail call made through `described` or `or_as_listed` while the crawler collects
+    `detail_gaps`: a listed item whose detail call is refused or fails is yielded as listed
+    (`listed_only`), never dropped.
 ``transform(raw, location) -> Resource``
     pure: turns one raw record into the compact `Resource` that is stored (a `listed_only` one
     without the detail's attributes).
@@ -23,24 +24,17 @@ The crawler, never a module, fans out over accounts and regions (see `skylight.l
 
 from __future__ import annotations
 
-import contextvars
-import hashlib
-import importlib
-import pkgutil
+import sys
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from itertools import islice
-from pathlib import Path
-from threading import Lock
 from types import ModuleType
 from typing import Any, TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
-
+from skylight.crawling import modules
+from skylight.crawling.modules import ContractError
 from skylight.models.inventory import Resource
 
 
@@ -79,57 +73,31 @@ class Location:
         return f"arn:{self.partition}:{service}:{region}:{account_id}:{resource}"
 
 
-@dataclass(frozen=True)
-class ResourceModule:
-    """A loaded resource module, checked against the contract above."""
-
-    type: ResourceType
-    fetch: Callable[[Any], Iterator[dict[str, Any]]]
-    transform: Callable[[dict[str, Any], Location], Resource]
-
-
-class ContractError(Exception):
-    """A resource module does not keep the contract."""
+ResourceModule = modules.ResourceModule[ResourceType, Location]
 
 
 def load(module: ModuleType) -> ResourceModule:
-    resource_type = getattr(module, "RESOURCE", None)
-    fetch = getattr(module, "fetch", None)
-    transform = getattr(module, "transform", None)
-    short_name = module.__name__.rsplit(".", 1)[-1]
-    if not isinstance(resource_type, ResourceType) or not callable(fetch) or not callable(transform):
-        raise ContractError(f"{module.__name__} must define RESOURCE, fetch and transform")
-    if resource_type.name != "aws." + short_name.replace("_", ".", 1):
-        raise ContractError(f"{module.__name__} must describe aws.{short_name.replace('_', '.', 1)}")
+    """`module` checked against the shared contract, and against what AWS's crawler needs."""
+    loaded: ResourceModule = modules.load_module(module, "aws", ResourceType)
+    resource_type = loaded.type
     if resource_type.skip_unchanged_pages and resource_type.tags_from and resource_type.scope is Scope.GLOBAL:
         # Its resources' tags are read in each of their regions, known only from the parsed pages.
         raise ContractError(f"{module.__name__}: a global type with tags from elsewhere parses every page")
-    return ResourceModule(type=resource_type, fetch=fetch, transform=transform)
+    return loaded
 
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """Of the code that turns answers into stored resources (botocore, this package, the inventory
-    model): pages recorded by other code must not vouch for what this code would store."""
+    """Of the code that turns AWS's answers into stored resources (botocore's version included)."""
     import botocore
 
-    from skylight.models import inventory
-
-    digest = hashlib.blake2b(botocore.__version__.encode(), digest_size=8)
-    for path in [*sorted(Path(__file__).parent.glob("*.py")), Path(str(inventory.__file__))]:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+    return modules.code_version(sys.modules[__name__], [botocore.__version__])
 
 
 @lru_cache(maxsize=1)
 def resource_modules() -> tuple[ResourceModule, ...]:
     """Every resource module of this package, sorted by type name."""
-    modules = [
-        load(importlib.import_module(f"{__name__}.{info.name}"))
-        for info in pkgutil.iter_modules(__path__)
-        if not info.name.startswith("_")
-    ]
-    return tuple(sorted(modules, key=lambda module: module.type.name))
+    return modules.discover(sys.modules[__name__], load)
 
 
 def tags_of(pairs: list[dict[str, Any]] | None, key: str = "Key", value: str = "Value") -> dict[str, str]:
@@ -143,15 +111,10 @@ def iso(value: Any) -> str | None:
 
 
 T = TypeVar("T")
-R = TypeVar("R")
 
 # AWS writes these ARNs with an empty account field (`arn:aws:ec2:<region>::image/ami-...`): AMIs
 # and snapshots can be shared with other accounts, so the account is not part of their name.
 ACCOUNTLESS_EC2_KINDS = frozenset({"image", "snapshot"})
-
-# Detail calls about listed items go out this many at a time. Each still spends from its service's
-# call budget, so a large account is paced by the budget, and a small one is not kept waiting.
-DETAIL_CONCURRENCY = 8
 
 
 def records(client: Any, operation: str, key: str, page_size: int, **params: Any) -> Iterator[Any]:
@@ -197,90 +160,3 @@ def unless_deleted(client: Any, describe: Callable[..., T], **arguments: Any) ->
         return describe(**arguments)
     except client.exceptions.ResourceNotFoundException:
         return None
-
-
-def described(
-    items: Iterable[T],
-    describe: Callable[[T], R | None],
-    as_listed: Callable[[T], R] | None = None,
-) -> Iterator[R]:
-    """`describe(item)` for every listed item, up to `DETAIL_CONCURRENCY` at once, in the listing's
-    order; items deleted in between (None) are skipped. With `as_listed`, `describe` is a detail
-    call (see `or_as_listed`): an item whose call is refused or fails is `as_listed(item)`.
-
-    Each call runs in a copy of the listing's context, so the crawler accounts for it (budget,
-    calls, throttles, gaps) exactly as for the listing's own calls.
-    """
-    if as_listed is not None:
-        detail, listed = describe, as_listed
-
-        def describe(item: T) -> R | None:
-            return or_as_listed(lambda: detail(item), lambda: listed(item))
-
-    with ThreadPoolExecutor(max_workers=DETAIL_CONCURRENCY, thread_name_prefix="describe") as pool:
-        # `map` takes every item before it returns, so each context is copied in the listing's thread.
-        calls = pool.map(_run_in, ((contextvars.copy_context(), describe, item) for item in items))
-        for result in calls:
-            if result is not None:
-                yield result
-
-
-def _run_in(call: tuple[contextvars.Context, Callable[[T], R | None], T]) -> R | None:
-    context, describe, item = call
-    return context.run(describe, item)
-
-
-# Marks a record that holds only what its listing said about an item: its detail call was refused or
-# failed, and `transform` stores the item without the detail's attributes.
-LISTED_ONLY = "skylight:listed_only"
-
-
-def listed_only(**listed: Any) -> dict[str, Any]:
-    """The record of an item as its listing gave it, for when its detail call was refused or failed."""
-    return {**listed, LISTED_ONLY: True}
-
-
-def is_listed_only(raw: dict[str, Any]) -> bool:
-    return bool(raw.get(LISTED_ONLY))
-
-
-class DetailGaps:
-    """The detail calls of one listing that were refused or failed (from its helper threads too)."""
-
-    def __init__(self) -> None:
-        self._lock = Lock()
-        self.failures: list[ClientError | BotoCoreError] = []
-
-    def add(self, failure: ClientError | BotoCoreError) -> None:
-        with self._lock:
-            self.failures.append(failure)
-
-
-# A context variable, not a thread-local: `described` runs detail calls in copies of the listing's context.
-_DETAIL_GAPS: contextvars.ContextVar[DetailGaps | None] = contextvars.ContextVar(
-    "skylight_detail_gaps", default=None
-)
-
-
-@contextmanager
-def detail_gaps() -> Iterator[DetailGaps]:
-    """Within: a detail call that is refused or fails gives its item as listed, and is collected."""
-    gaps = DetailGaps()
-    token = _DETAIL_GAPS.set(gaps)
-    try:
-        yield gaps
-    finally:
-        _DETAIL_GAPS.reset(token)
-
-
-def or_as_listed(detail: Callable[[], R], as_listed: Callable[[], R]) -> R:
-    """A detail call's answer; while the crawler collects `detail_gaps`, what the listing said
-    (`as_listed()`) when the call is refused or fails, the failure noted. Elsewhere it raises."""
-    gaps = _DETAIL_GAPS.get()
-    if gaps is None:
-        return detail()
-    try:
-        return detail()
-    except (ClientError, BotoCoreError) as failure:
-        gaps.add(failure)
-        return as_listed()

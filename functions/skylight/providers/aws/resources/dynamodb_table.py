@@ -5,17 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from skylight.crawling.details import described, is_listed_only, listed_only
 from skylight.models.inventory import Resource
-from skylight.providers.aws.resources import (
-    Location,
-    ResourceType,
-    described,
-    is_listed_only,
-    iso,
-    listed_only,
-    records,
-    unless_deleted,
-)
+from skylight.providers.aws.resources import Location, ResourceType, iso, records, unless_deleted
 
 RESOURCE = ResourceType(name="aws.dynamodb.table", service="dynamodb", tags_from="dynamodb:table")
 

@@ -5,17 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from skylight.crawling.details import described, is_listed_only, listed_only
 from skylight.models.inventory import Resource
-from skylight.providers.aws.resources import (
-    Location,
-    ResourceType,
-    batches,
-    described,
-    is_listed_only,
-    listed_only,
-    records,
-    tags_of,
-)
+from skylight.providers.aws.resources import Location, ResourceType, batches, records, tags_of
 
 RESOURCE = ResourceType(name="aws.ecs.cluster", service="ecs")
 

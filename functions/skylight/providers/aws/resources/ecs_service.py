@@ -6,19 +6,9 @@ from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
+from skylight.crawling.details import described, is_listed_only, listed_only, or_as_listed
 from skylight.models.inventory import Resource
-from skylight.providers.aws.resources import (
-    Location,
-    ResourceType,
-    batches,
-    described,
-    is_listed_only,
-    iso,
-    listed_only,
-    or_as_listed,
-    records,
-    tags_of,
-)
+from skylight.providers.aws.resources import Location, ResourceType, batches, iso, records, tags_of
 
 RESOURCE = ResourceType(name="aws.ecs.service", service="ecs")
 

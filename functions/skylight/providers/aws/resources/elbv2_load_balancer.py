@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from skylight.crawling.details import described
 from skylight.models.inventory import Resource
-from skylight.providers.aws.resources import Location, ResourceType, batches, described, iso, records, tags_of
+from skylight.providers.aws.resources import Location, ResourceType, batches, iso, records, tags_of
 
 RESOURCE = ResourceType(name="aws.elbv2.load_balancer", service="elbv2")
 

@@ -52,7 +52,7 @@ def lower_bound(run: dict[str, Any], latency_s: float) -> LowerBound:
 
 def outcomes_by_region(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """What each (region, type) listing gave in a crawl, as recorded."""
-    return {region: progress["outcomes"] for region, progress in run["crawl"]["regions"].items()}
+    return {region: progress["outcomes"] for region, progress in run["crawl"]["segments"].items()}
 
 
 def import_ms(module: str, attempts: int = 3) -> float:
@@ -132,7 +132,7 @@ def figures(runs: Runs, options: Options) -> dict[str, Any]:
         "wall_first_s": round(runs.first["wall_s"], 3),
         "unchanged_walls_s": [round(run["wall_s"], 3) for run in runs.unchanged_runs],
         "latency_ms": options.latency_ms,
-        "regions": len(crawl["regions"]),
+        "regions": len(crawl["segments"]),
         "cpu_s": round(steady["cpu_s"], 2),
         "emulator_cpu_s": round(steady["emulator_cpu_s"], 2),
         # The wall time the crawl's CPU alone needs on this machine's cores, perfectly packed: when it

@@ -1,0 +1,1 @@
+"""Fakes of the clouds Skylight reaches beyond AWS, served on loopback over HTTPS (see `https`)."""

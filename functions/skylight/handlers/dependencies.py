@@ -52,6 +52,7 @@ def build_services(
         DynamoTenantRepository,
     )
     from skylight.dal.dynamodb_inventory import DynamoCrawlRepository, DynamoInventoryRepository
+    from skylight.gateways.metrics import EmfMetrics
     from skylight.gateways.schedules import EventBridgeCrawlScheduler
     from skylight.gateways.workflow import StepFunctionsWorkflowStarter
     from skylight.providers.aws.gateway import Boto3AwsGateway
@@ -102,6 +103,7 @@ def build_services(
             crawl_requests_per_hour=settings.crawl_requests_per_hour,
         ),
         identity_tokens=gateway,
+        metrics=EmfMetrics(),
         federation_issuer=settings.outbound_issuer,
         federation_subject=settings.platform_principal_arn,
     )

@@ -39,6 +39,7 @@ from skylight.models.errors import (
     RetryLater,
     ValidationFailed,
 )
+from skylight.models.metrics import VALIDATIONS
 from skylight.models.secrets import SealedSecret, SecretScope
 from skylight.providers.base import CloudProvider, ParsedCredentials
 
@@ -67,7 +68,11 @@ def connect_account(
             raise AlreadyConnected(
                 "these credentials are already connected with this access level", account_id=owner
             )
-        report = provider.validate(parsed, access, tenant_context(services, caller.tenant_id, provider.name))
+        report = _measured(
+            services,
+            provider,
+            provider.validate(parsed, access, tenant_context(services, caller.tenant_id, provider.name)),
+        )
         _raise_if_failed(report)
         now = services.clock()
         account = Account(
@@ -177,8 +182,10 @@ def _test_account(services: Services, caller: Caller, account_id: str) -> tuple[
     with recorded(services, caller, "account.test", account_id) as audit:
         account = _active_account(services, caller, account_id)
         provider = services.provider(account.provider)
-        report = provider.validate_account(
-            account, tenant_context(services, caller.tenant_id, account.provider)
+        report = _measured(
+            services,
+            provider,
+            provider.validate_account(account, tenant_context(services, caller.tenant_id, account.provider)),
         )
         audit.details = {"result": report.result}
         now = services.clock()
@@ -333,8 +340,12 @@ def _validated_switch(
     provider account, or are already connected elsewhere in the tenant.
     """
     connection_key = _require_free_key(services, provider, parsed, account)
-    report = provider.validate(
-        parsed, account.access, tenant_context(services, account.tenant_id, account.provider)
+    report = _measured(
+        services,
+        provider,
+        provider.validate(
+            parsed, account.access, tenant_context(services, account.tenant_id, account.provider)
+        ),
     )
     _raise_if_failed(report)
     _require_same_provider_account(account, report)
@@ -524,6 +535,12 @@ def _credential_fields(parsed: ParsedCredentials, report: ValidationReport, now:
         "credentials_age_source": report.credentials_age_source or CredentialAgeSource.UPLOAD,
         "credentials_updated_at": now,
     }
+
+
+def _measured(services: Services, provider: CloudProvider, report: ValidationReport) -> ValidationReport:
+    """`report`, once its outcome is counted (connected, or the error code)."""
+    services.metrics.record(VALIDATIONS, 1, provider=provider.name, outcome=report.result)
+    return report
 
 
 def _raise_if_failed(report: ValidationReport) -> None:

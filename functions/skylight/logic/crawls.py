@@ -46,6 +46,16 @@ from skylight.models.inventory import (
     listing_digest,
     segment_key,
 )
+from skylight.models.metrics import (
+    CRAWL_DURATION,
+    CRAWLS,
+    ITEM_WRITES,
+    LISTING_ERRORS,
+    PROVIDER_CALLS,
+    PROVIDER_THROTTLES,
+    RESOURCES_LISTED,
+    STALE_SEGMENTS,
+)
 
 logger = Logger(child=True)
 
@@ -252,7 +262,30 @@ def crawl_segments(
                 lambda: services.accounts.is_active(tenant_id, account_id, services.clock())
             ).gone,
         )
-    return {segment: run.progress for segment, run in runs.items()}
+    done = {segment: run.progress for segment, run in runs.items()}
+    _publish_batch(services, account.provider, list(done.values()))
+    return done
+
+
+def _publish_batch(services: Services, provider: str, done: list[SegmentProgress]) -> None:
+    """What a batch listed and spent: resources, writes, and calls, throttles and errors by service."""
+    by_service: dict[str, list[int]] = {}
+    for outcome in (outcome for progress in done for outcome in progress.outcomes.values()):
+        spent = by_service.setdefault(outcome.service or "none", [0, 0, 0])
+        spent[0] += outcome.api_calls
+        spent[1] += outcome.throttles
+        spent[2] += 1 if outcome.error is not None else 0
+    record = services.metrics.record
+    record(RESOURCES_LISTED, sum(progress.resources for progress in done), provider=provider)
+    record(
+        ITEM_WRITES,
+        sum(progress.writes.puts + progress.writes.deletes for progress in done),
+        provider=provider,
+    )
+    for service, (calls, throttles, errors) in sorted(by_service.items()):
+        record(PROVIDER_CALLS, calls, provider=provider, service=service)
+        record(PROVIDER_THROTTLES, throttles, provider=provider, service=service)
+        record(LISTING_ERRORS, errors, provider=provider, service=service)
 
 
 class StillConnected:
@@ -497,9 +530,16 @@ def stop_running_crawl(services: Services, tenant_id: str, account_id: str) -> N
 
 
 def finish_crawl(
-    services: Services, tenant_id: str, account_id: str, crawl_id: str, failure: str | None = None
+    services: Services,
+    tenant_id: str,
+    account_id: str,
+    crawl_id: str,
+    failure: str | None = None,
+    provider: str | None = None,
 ) -> Crawl:
-    """Total the segments, update the account's summary (stale markers included), release the lock."""
+    """Total the segments, update the account's summary (stale markers included), release the lock.
+
+    `provider`: the account's, as Begin found it (else told by the types the crawl listed)."""
     crawl = services.crawls.get(tenant_id, account_id, crawl_id)
     if crawl is None:
         raise NotFound("no such crawl")
@@ -521,7 +561,25 @@ def finish_crawl(
     services.inventory.save_summary(summary)
     services.crawls.finish(crawl)
     logger.info("crawl finished", extra={"crawl_id": crawl.id, "status": crawl.status.value})
+    _publish_finished(services, crawl, summary, provider or _provider_of(crawl))
     return crawl
+
+
+def _publish_finished(services: Services, crawl: Crawl, summary: InventorySummary, provider: str) -> None:
+    record = services.metrics.record
+    record(CRAWLS, 1, provider=provider, status=crawl.status.value)
+    if crawl.finished_at is not None:
+        duration = (crawl.finished_at - crawl.started_at).total_seconds() * 1000
+        record(CRAWL_DURATION, duration, provider=provider)
+    record(
+        STALE_SEGMENTS, sum(1 for listing in summary.segments.values() if listing.stale), provider=provider
+    )
+
+
+def _provider_of(crawl: Crawl) -> str:
+    """The provider of the types a crawl listed (type names are `<provider>.<service>.<resource>`)."""
+    types = (name for progress in crawl.segments.values() for name in progress.outcomes)
+    return next((name.split(".", 1)[0] for name in types), "unknown")
 
 
 def _close_unfinished_segments(services: Services, crawl: Crawl, now: datetime) -> None:

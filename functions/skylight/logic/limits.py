@@ -12,6 +12,7 @@ from skylight.dal.base import LimitReached
 from skylight.logic.services import Services
 from skylight.models.domain import Caller
 from skylight.models.errors import RateLimited
+from skylight.models.metrics import RATE_LIMITED
 
 VALIDATIONS = "validations"
 CRAWL_REQUESTS = "crawls"
@@ -42,6 +43,7 @@ def require_room_for_an_account(services: Services, tenant_id: str) -> None:
 
 def too_many_accounts(services: Services) -> RateLimited:
     most = services.tenant_limits.accounts
+    services.metrics.record(RATE_LIMITED, 1, limit=ACCOUNTS)
     return RateLimited(
         f"the tenant already has {most} accounts, the most it may have; disconnect one first",
         limit=ACCOUNTS,
@@ -55,6 +57,7 @@ def _take(services: Services, tenant_id: str, counter: str, most: int, window: t
         services.limits.take(tenant_id, counter, most, window, services.clock())
     except LimitReached as reached:
         limit = counter.split("#", 1)[0]
+        services.metrics.record(RATE_LIMITED, 1, limit=limit)
         raise RateLimited(
             f"too many requests: at most {what}; retry in {reached.retry_after} s",
             limit=limit,

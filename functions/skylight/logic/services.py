@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from skylight.dal.base import AccountRepository, AuditRepository, RateLimits, TenantRepository
 from skylight.dal.inventory import CrawlRepository, InventoryRepository
+from skylight.gateways.metrics import MetricsSink
 from skylight.gateways.schedules import CrawlScheduler
 from skylight.gateways.workflow import WorkflowStarter
 from skylight.providers.base import CloudProvider
@@ -49,6 +50,7 @@ class Services:
     audit: AuditRepository
     limits: RateLimits
     identity_tokens: IdentityTokenIssuer
+    metrics: MetricsSink
     #: The issuer of the tokens `identity_tokens` mints (the account's outbound issuer), and their
     #: subject (the platform principal's ARN): what a keyless provider's kit tells the tenant to trust.
     federation_issuer: str = ""

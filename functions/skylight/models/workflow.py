@@ -88,6 +88,8 @@ class SegmentBatchOutput(BaseModel):
 
 class FinishInput(CrawlInput):
     failure: str | None = Field(None, max_length=64)
+    #: The account's provider, as Begin put it in the state (absent when Begin itself failed).
+    provider: str | None = Field(None, pattern=r"^[a-z][a-z0-9]{1,15}$")
 
 
 class FinishOutput(BaseModel):

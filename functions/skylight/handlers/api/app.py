@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
@@ -16,11 +16,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from skylight.config import get_settings
 from skylight.handlers.api.auth import authorize
 from skylight.handlers.api.routes import accounts, audit, credentials, inventory, onboarding
+from skylight.handlers.dependencies import services
 from skylight.models.api import UNION_TAGS
 from skylight.models.errors import InvalidRequest, MethodNotAllowed, NotFound, SkylightError
+from skylight.models.metrics import API_REFUSALS
 
 logger = Logger()
-metrics = Metrics()
 
 app = APIGatewayHttpResolver(enable_validation=True)
 app.include_router(onboarding.router)
@@ -41,7 +42,7 @@ def _error_response(error: SkylightError) -> Response[Any]:
 
 def _record_refusal(error: SkylightError) -> None:
     logger.info("request refused", extra={"code": error.code, "status": error.status})
-    metrics.add_metric(name=f"Error_{error.code}", unit="Count", value=1)
+    services().metrics.record(API_REFUSALS, 1, code=error.code)
 
 
 @app.exception_handler(SkylightError)
@@ -123,7 +124,6 @@ def _field_error(detail: dict[str, Any]) -> dict[str, str]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
-@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # Who may call comes first: a request that fails it is never parsed or validated.
     try:

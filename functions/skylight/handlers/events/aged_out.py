@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from skylight.handlers.dependencies import services
 from skylight.logic.inventory import purge_account_data
+from skylight.models.metrics import ACCOUNTS_PURGED
 
 logger = Logger()
-metrics = Metrics()
 
 TTL_PRINCIPAL = "dynamodb.amazonaws.com"
 
@@ -34,7 +34,6 @@ def aged_out_account(record: dict[str, Any]) -> tuple[str, str] | None:
 
 
 @logger.inject_lambda_context(log_event=False)
-@metrics.log_metrics
 def purge_aged_out_accounts(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     purged = 0
     for record in event.get("Records", []):
@@ -42,5 +41,5 @@ def purge_aged_out_accounts(event: dict[str, Any], context: LambdaContext) -> di
         if account is not None:
             purge_account_data(services(), *account)
             purged += 1
-    metrics.add_metric(name="AccountsPurged", unit="Count", value=purged)
+    services().metrics.record(ACCOUNTS_PURGED, purged)
     return {"purged": purged}

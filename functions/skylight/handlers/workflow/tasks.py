@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from skylight.handlers.dependencies import services
@@ -33,7 +33,6 @@ from skylight.models.workflow import (
 )
 
 logger = Logger()
-metrics = Metrics()
 
 
 class AccountDisconnected(Exception):
@@ -50,7 +49,6 @@ def _stop_if_gone(account_id: str) -> Iterator[None]:
 
 
 @logger.inject_lambda_context(log_event=False)
-@metrics.log_metrics
 def begin_crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Refuse a disconnected account; take the account's crawl lock (or adopt the API's crawl)."""
     begin = BeginInput.model_validate(event)
@@ -76,14 +74,12 @@ def begin_crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]
 
 
 @logger.inject_lambda_context(log_event=False)
-@metrics.log_metrics
 def validate_account(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Validate the connection again and record the outcome on the account."""
     payload = AccountWorkflowInput.model_validate(event)
     logger.append_keys(account_id=payload.account_id)
     with _stop_if_gone(payload.account_id):
         account, report = accounts.revalidate_account(services(), payload.tenant_id, payload.account_id)
-    metrics.add_metric(name="AccountValidated", unit="Count", value=1)
     return ValidateOutput(
         tenant_id=payload.tenant_id,
         account_id=payload.account_id,
@@ -93,7 +89,6 @@ def validate_account(event: dict[str, Any], context: LambdaContext) -> dict[str,
 
 
 @logger.inject_lambda_context(log_event=False)
-@metrics.log_metrics
 def plan_crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Plan the crawl in the provider's segments (AWS: the enabled regions, and `global`); the Map
     fans out over batches of them."""
@@ -105,7 +100,6 @@ def plan_crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 
 @logger.inject_lambda_context(log_event=False)
-@metrics.log_metrics
 def crawl_segments(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """List a batch of the plan's segments (one, or a few small ones) and commit what changed."""
     payload = SegmentBatchInput.model_validate(event)
@@ -114,10 +108,6 @@ def crawl_segments(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         progress = crawls.crawl_segments(
             services(), payload.tenant_id, payload.account_id, payload.crawl_id, payload.segments
         )
-    done = progress.values()
-    metrics.add_metric(name="ResourcesListed", unit="Count", value=sum(each.resources for each in done))
-    metrics.add_metric(name="ProviderThrottles", unit="Count", value=sum(each.throttles for each in done))
-    metrics.add_metric(name="ListingErrors", unit="Count", value=sum(each.errors for each in done))
     outputs = [
         SegmentOutput(segment=segment, status=each.status, resources=each.resources)
         for segment, each in progress.items()
@@ -126,13 +116,11 @@ def crawl_segments(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
 
 @logger.inject_lambda_context(log_event=False)
-@metrics.log_metrics
 def finish_crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Total the segments, update the account's summary and health, release the crawl lock."""
     payload = FinishInput.model_validate(event)
     logger.append_keys(account_id=payload.account_id, crawl_id=payload.crawl_id)
     crawl = crawls.finish_crawl(
-        services(), payload.tenant_id, payload.account_id, payload.crawl_id, payload.failure
+        services(), payload.tenant_id, payload.account_id, payload.crawl_id, payload.failure, payload.provider
     )
-    metrics.add_metric(name=f"Crawl{crawl.status.value.capitalize()}", unit="Count", value=1)
     return FinishOutput(crawl_id=crawl.id, status=crawl.status.value, resources=crawl.resources).model_dump()

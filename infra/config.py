@@ -66,6 +66,13 @@ class SkylightSettings:
     # Organization (an internal platform serving its organization's accounts). The platform account
     # itself stays out of reach either way.
     allow_own_organization: bool = False
+    # Alarms (infra/constructs/operations.py; what each means: docs/operations.md). They notify one SNS
+    # topic; `alarm_email` subscribes an address to it.
+    alarm_email: str = ""
+    api_error_rate_percent: int = 5  # of the API's requests in 5 minutes answered 5xx
+    api_p99_latency_ms: int = 5000
+    crawl_failure_percent: int = 25  # of an hour's crawls of one provider that failed or ended partial
+    retry_later_validations: int = 10  # validations answered retry_later in 15 minutes
 
     @classmethod
     def from_context(cls, scope: Construct) -> SkylightSettings:
@@ -102,6 +109,15 @@ class SkylightSettings:
                 node, "accountConcurrencyLimit", defaults.account_concurrency_limit
             ),
             allow_own_organization=_boolean(node, "allowOwnOrganization", defaults.allow_own_organization),
+            alarm_email=str(node.try_get_context("alarmEmail") or ""),
+            api_error_rate_percent=_positive_int(
+                node, "apiErrorRatePercent", defaults.api_error_rate_percent
+            ),
+            api_p99_latency_ms=_positive_int(node, "apiP99LatencyMs", defaults.api_p99_latency_ms),
+            crawl_failure_percent=_positive_int(node, "crawlFailurePercent", defaults.crawl_failure_percent),
+            retry_later_validations=_positive_int(
+                node, "retryLaterValidations", defaults.retry_later_validations
+            ),
         )
 
 

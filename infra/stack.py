@@ -15,6 +15,7 @@ from infra.constructs.data import AccountTable
 from infra.constructs.encryption import PlatformKey
 from infra.constructs.functions import ARCHITECTURE, RUNTIME, SkylightFunctions, reserved_concurrency
 from infra.constructs.layer import DependencyLayer
+from infra.constructs.operations import Operations, Watched
 from infra.constructs.outbound_federation import OutboundFederation
 from infra.constructs.platform_principal import PlatformPrincipal, platform_principal_arn
 from infra.constructs.schedules import CrawlSchedules
@@ -121,6 +122,21 @@ class SkylightStack(cdk.Stack):
             jwt_audience=jwt_audience.value_as_list,
             key=key,
             cors_allowed_origins=settings.cors_allowed_origins,
+        )
+        if data.purge_failures is None:
+            raise ValueError("the purge's failure queue is made with the purge's event source")
+        self.operations = Operations(
+            self,
+            "Operations",
+            settings=settings,
+            watched=Watched(
+                http_api=api.http_api,
+                functions=functions.all,
+                state_machine=workflow.state_machine,
+                table=data.table,
+                purge_failures=data.purge_failures,
+            ),
+            key=key.key,
         )
 
         cdk.CfnOutput(

@@ -64,6 +64,8 @@ class AccountTable(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, key: kms.IKey) -> None:
         super().__init__(scope, construct_id)
         self._key = key
+        #: Where purge batches that keep failing wait (made with the purge's event source).
+        self.purge_failures: sqs.Queue | None = None
         self.table = key_value_table(
             self,
             "Table",
@@ -76,7 +78,7 @@ class AccountTable(Construct):
     def on_aged_out_accounts(self, function: lambda_.IFunction) -> None:
         """Deliver to `function` only the removals of account items made by DynamoDB's TTL process."""
         # Batches that keep failing are parked here (with their stream positions) for a replay.
-        failures = sqs.Queue(
+        self.purge_failures = failures = sqs.Queue(
             self,
             "PurgeFailures",
             encryption=sqs.QueueEncryption.KMS,

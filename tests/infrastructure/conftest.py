@@ -28,9 +28,22 @@ CONTEXT_OVERRIDES = {
     "crawlRequestsPerHour": "4",
     # Any case is accepted: the platform principal may then reach the platform's organization.
     "allowOwnOrganization": "True",
+    "alarmEmail": "ops@example.com",
+    "apiErrorRatePercent": "2",
+    "crawlFailurePercent": "40",
 }
 
 Statement = dict[str, Any]
+# The application's functions by role name (not the deployment's own function).
+FUNCTIONS = (
+    "ApiFunction",
+    "BeginFunction",
+    "ValidateFunction",
+    "PlanFunction",
+    "CrawlSegmentsFunction",
+    "FinishFunction",
+    "PurgeFunction",
+)
 
 
 class StackView:

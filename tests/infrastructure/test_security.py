@@ -11,18 +11,10 @@ from aws_cdk.assertions import Template
 
 from infra.config import SkylightSettings
 from infra.synth import build_app
+from tests.infrastructure.conftest import FUNCTIONS
 
 TABLE_WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
 WILDCARD_ACTION = re.compile(r"^(\*|[A-Za-z0-9-]+:\*)$")
-FUNCTIONS = (
-    "ApiFunction",
-    "BeginFunction",
-    "ValidateFunction",
-    "PlanFunction",
-    "CrawlSegmentsFunction",
-    "FinishFunction",
-    "PurgeFunction",
-)
 CUSTOMER_FACING = ("ApiFunction", "ValidateFunction", "PlanFunction", "CrawlSegmentsFunction")
 
 

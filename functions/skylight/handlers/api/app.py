@@ -123,7 +123,9 @@ def _field_error(detail: dict[str, Any]) -> dict[str, str]:
     return {"field": field[:100], "message": str(detail.get("msg", "invalid"))}
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False, clear_state=True
+)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # Who may call comes first: a request that fails it is never parsed or validated.
     try:
@@ -136,6 +138,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             "body": json.dumps(error.body()),
             "isBase64Encoded": False,
         }
+    # Every line of the request names the tenant it is for (the request id is the correlation id).
+    logger.append_keys(tenant_id=caller.tenant_id)
     app.append_context(caller=caller)
     return app.resolve(_as_json_request(event), context)
 

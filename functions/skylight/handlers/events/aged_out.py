@@ -33,7 +33,7 @@ def aged_out_account(record: dict[str, Any]) -> tuple[str, str] | None:
     return pk.removeprefix("TENANT#"), sk.removeprefix("ACCOUNT#")
 
 
-@logger.inject_lambda_context(log_event=False)
+@logger.inject_lambda_context(log_event=False, clear_state=True)
 def purge_aged_out_accounts(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     purged = 0
     for record in event.get("Records", []):

@@ -48,12 +48,12 @@ def _stop_if_gone(account_id: str) -> Iterator[None]:
         raise AccountDisconnected(account_id) from error
 
 
-@logger.inject_lambda_context(log_event=False)
+@logger.inject_lambda_context(log_event=False, clear_state=True)
 def begin_crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Refuse a disconnected account; take the account's crawl lock (or adopt the API's crawl)."""
     begin = BeginInput.model_validate(event)
     payload = begin.workflow
-    logger.append_keys(account_id=payload.account_id)
+    logger.append_keys(tenant_id=payload.tenant_id, account_id=payload.account_id)
     with _stop_if_gone(payload.account_id):
         account, crawl, started = crawls.begin_crawl(
             services(),
@@ -63,6 +63,8 @@ def begin_crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]
             payload.crawl_id,
             begin.execution_arn,
         )
+    logger.append_keys(crawl_id=crawl.id)
+    logger.info("crawl begun", extra={"started": started, "trigger": payload.trigger})
     return BeginOutput(
         tenant_id=payload.tenant_id,
         account_id=payload.account_id,
@@ -73,11 +75,11 @@ def begin_crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]
     ).model_dump()
 
 
-@logger.inject_lambda_context(log_event=False)
+@logger.inject_lambda_context(log_event=False, clear_state=True)
 def validate_account(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Validate the connection again and record the outcome on the account."""
     payload = AccountWorkflowInput.model_validate(event)
-    logger.append_keys(account_id=payload.account_id)
+    logger.append_keys(tenant_id=payload.tenant_id, account_id=payload.account_id, crawl_id=payload.crawl_id)
     with _stop_if_gone(payload.account_id):
         account, report = accounts.revalidate_account(services(), payload.tenant_id, payload.account_id)
     return ValidateOutput(
@@ -88,22 +90,27 @@ def validate_account(event: dict[str, Any], context: LambdaContext) -> dict[str,
     ).model_dump(mode="json")
 
 
-@logger.inject_lambda_context(log_event=False)
+@logger.inject_lambda_context(log_event=False, clear_state=True)
 def plan_crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Plan the crawl in the provider's segments (AWS: the enabled regions, and `global`); the Map
     fans out over batches of them."""
     payload = CrawlInput.model_validate(event)
-    logger.append_keys(account_id=payload.account_id, crawl_id=payload.crawl_id)
+    logger.append_keys(tenant_id=payload.tenant_id, account_id=payload.account_id, crawl_id=payload.crawl_id)
     with _stop_if_gone(payload.account_id):
         batches = crawls.plan_crawl(services(), payload.tenant_id, payload.account_id, payload.crawl_id)
     return PlanOutput(batches=batches).model_dump()
 
 
-@logger.inject_lambda_context(log_event=False)
+@logger.inject_lambda_context(log_event=False, clear_state=True)
 def crawl_segments(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """List a batch of the plan's segments (one, or a few small ones) and commit what changed."""
     payload = SegmentBatchInput.model_validate(event)
-    logger.append_keys(account_id=payload.account_id, crawl_id=payload.crawl_id, segments=payload.segments)
+    logger.append_keys(
+        tenant_id=payload.tenant_id,
+        account_id=payload.account_id,
+        crawl_id=payload.crawl_id,
+        segments=payload.segments,
+    )
     with _stop_if_gone(payload.account_id):
         progress = crawls.crawl_segments(
             services(), payload.tenant_id, payload.account_id, payload.crawl_id, payload.segments
@@ -115,11 +122,11 @@ def crawl_segments(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return SegmentBatchOutput(segments=outputs).model_dump()
 
 
-@logger.inject_lambda_context(log_event=False)
+@logger.inject_lambda_context(log_event=False, clear_state=True)
 def finish_crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Total the segments, update the account's summary and health, release the crawl lock."""
     payload = FinishInput.model_validate(event)
-    logger.append_keys(account_id=payload.account_id, crawl_id=payload.crawl_id)
+    logger.append_keys(tenant_id=payload.tenant_id, account_id=payload.account_id, crawl_id=payload.crawl_id)
     crawl = crawls.finish_crawl(
         services(), payload.tenant_id, payload.account_id, payload.crawl_id, payload.failure, payload.provider
     )

@@ -61,26 +61,31 @@ class CallRecorder:
 def test_a_successful_connect_waits_on_three_round_trips_cold_and_two_warm(aws):
     external_id = "skylight-round-trip-test-external-id"
     role = create_customer_role(CUSTOMER_ACCOUNT, "Skylight", trust_policy(external_id=external_id))
-    recorder = CallRecorder()
-    gateway = Boto3AwsGateway(PLATFORM_PRINCIPAL_ARN, get_settings().region, event_hooks=recorder.hooks())
-    provider = AwsProvider(gateway=gateway, platform_principal_arn=PLATFORM_PRINCIPAL_ARN)
     tenant = TenantContext(tenant_id="tenant-a", state={"external_id": external_id})
-    credentials = provider.parse_credentials({"type": "role", "role_arn": role.arn})
+    # Overlap seen by the clock can only over-count on a loaded machine (a call of one round that
+    # starts late looks sequential), never under-count: the fewest of a few fresh attempts is the
+    # code's own chain.
+    cold, warm = [], []
+    for _ in range(3):
+        recorder = CallRecorder()
+        gateway = Boto3AwsGateway(PLATFORM_PRINCIPAL_ARN, get_settings().region, event_hooks=recorder.hooks())
+        provider = AwsProvider(gateway=gateway, platform_principal_arn=PLATFORM_PRINCIPAL_ARN)
+        credentials = provider.parse_credentials({"type": "role", "role_arn": role.arn})
 
-    # Cold: the function first becomes the platform principal, then validates.
-    assert provider.validate(credentials, Access.READ_WRITE, tenant).connected
-    assert recorder.sequential_depth() == 3
-    # Warm: the function already holds the platform principal's session (refreshed once an hour).
-    recorder.calls.clear()
+        # Cold: the function first becomes the platform principal, then validates.
+        assert provider.validate(credentials, Access.READ_WRITE, tenant).connected
+        cold.append(recorder.sequential_depth())
+        # Warm: the function already holds the platform principal's session (refreshed once an hour).
+        recorder.calls.clear()
+        report = provider.validate(credentials, Access.READ_WRITE, tenant)
 
-    report = provider.validate(credentials, Access.READ_WRITE, tenant)
-
-    assert report.connected
-    operations = sorted(name for name, _, _ in recorder.calls)
-    assert operations.count("AssumeRole") == 3  # yours, without an External ID, with a wrong one
-    assert {"GetCallerIdentity", "GetRole", "StopInstances"} <= set(operations)
-    assert len(operations) == 3 + 1 + 1 + len(probes_for(Access.READ_WRITE))  # + identity, trust policy
-    assert recorder.sequential_depth() == 2
+        assert report.connected
+        operations = sorted(name for name, _, _ in recorder.calls)
+        assert operations.count("AssumeRole") == 3  # yours, without an External ID, with a wrong one
+        assert {"GetCallerIdentity", "GetRole", "StopInstances"} <= set(operations)
+        assert len(operations) == 3 + 1 + 1 + len(probes_for(Access.READ_WRITE))  # + identity, trust policy
+        warm.append(recorder.sequential_depth())
+    assert min(cold) == 3 and min(warm) == 2, (cold, warm)
 
 
 def test_the_recorder_would_see_calls_made_one_after_another():

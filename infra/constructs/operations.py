@@ -8,7 +8,6 @@ and the purge's failure queue. Every alarm says what it means and links its runb
 
 from __future__ import annotations
 
-import pkgutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,22 +25,14 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra import nag
-from infra.config import FUNCTIONS_DIR, SkylightSettings
+from infra.config import SkylightSettings
 from skylight.models import metrics as catalogue
+from skylight.providers.base import provider_names
 
 RUNBOOK = "docs/operations.md"
 FIVE_MINUTES = cdk.Duration.minutes(5)
 # A function whose longest run in five minutes came this close to its timeout is about to time out.
 NEAR_TIMEOUT = 0.8
-
-
-def provider_names() -> list[str]:
-    """The provider packages the functions ship (found as the functions find them, none imported)."""
-    return sorted(
-        info.name
-        for info in pkgutil.iter_modules([str(FUNCTIONS_DIR / "skylight" / "providers")])
-        if info.ispkg
-    )
 
 
 @dataclass(frozen=True)
@@ -277,7 +268,7 @@ class Operations(Construct):
 
     def _crawl_alarms(self) -> None:
         hour = cdk.Duration.hours(1)
-        for provider in provider_names():
+        for provider in sorted(provider_names()):
             title = provider.upper()
             share = cloudwatch.MathExpression(
                 expression=(
@@ -316,7 +307,7 @@ class Operations(Construct):
 
     def _dashboard(self) -> cloudwatch.Dashboard:
         api, machine = self._watched.http_api, self._watched.state_machine
-        providers = provider_names()
+        providers = sorted(provider_names())
 
         def by_provider(
             spec: catalogue.MetricSpec, statistic: str = "Sum", **others: str

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skylight.config import Settings, get_settings
 from skylight.dal.cursors import CursorSigner
@@ -20,10 +20,22 @@ from skylight.gateways.schedules import CrawlScheduler
 from skylight.gateways.workflow import WorkflowStarter
 from skylight.logic.services import Services, TenantLimits
 
+if TYPE_CHECKING:
+    from skylight.gateways.metrics import MetricsSink
+
 
 @lru_cache(maxsize=1)
 def services() -> Services:
     return build_services(get_settings())
+
+
+@lru_cache(maxsize=1)
+def metrics_sink() -> MetricsSink:
+    """The deployment's metrics: a request refused before any work publishes its refusal without
+    building (and importing) every other service."""
+    from skylight.gateways.metrics import EmfMetrics
+
+    return EmfMetrics()
 
 
 @lru_cache(maxsize=1)
@@ -52,7 +64,6 @@ def build_services(
         DynamoTenantRepository,
     )
     from skylight.dal.dynamodb_inventory import DynamoCrawlRepository, DynamoInventoryRepository
-    from skylight.gateways.metrics import EmfMetrics
     from skylight.gateways.schedules import EventBridgeCrawlScheduler
     from skylight.gateways.workflow import StepFunctionsWorkflowStarter
     from skylight.providers.aws.gateway import Boto3AwsGateway
@@ -103,7 +114,7 @@ def build_services(
             crawl_requests_per_hour=settings.crawl_requests_per_hour,
         ),
         identity_tokens=gateway,
-        metrics=EmfMetrics(),
+        metrics=metrics_sink(),
         federation_issuer=settings.outbound_issuer,
         federation_subject=settings.platform_principal_arn,
     )

@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING
 
 from skylight.dal.base import AccountRepository, AuditRepository, RateLimits, TenantRepository
 from skylight.dal.inventory import CrawlRepository, InventoryRepository
-from skylight.gateways.metrics import MetricsSink
 from skylight.gateways.schedules import CrawlScheduler
 from skylight.gateways.workflow import WorkflowStarter
 from skylight.providers.base import CloudProvider
 from skylight.vault.envelope import Vault
 
 if TYPE_CHECKING:
+    # Types only: the sink's implementation (Powertools' metrics) loads when it is first built.
+    from skylight.gateways.metrics import MetricsSink
     from skylight.logic.federation import IdentityTokenIssuer
 
 

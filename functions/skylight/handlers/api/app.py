@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from skylight.config import get_settings
 from skylight.handlers.api.auth import authorize
 from skylight.handlers.api.routes import accounts, audit, credentials, inventory, onboarding
-from skylight.handlers.dependencies import services
+from skylight.handlers.dependencies import metrics_sink
 from skylight.models.api import UNION_TAGS
 from skylight.models.errors import InvalidRequest, MethodNotAllowed, NotFound, SkylightError
 from skylight.models.metrics import API_REFUSALS
@@ -42,7 +42,7 @@ def _error_response(error: SkylightError) -> Response[Any]:
 
 def _record_refusal(error: SkylightError) -> None:
     logger.info("request refused", extra={"code": error.code, "status": error.status})
-    services().metrics.record(API_REFUSALS, 1, code=error.code)
+    metrics_sink().record(API_REFUSALS, 1, code=error.code)
 
 
 @app.exception_handler(SkylightError)

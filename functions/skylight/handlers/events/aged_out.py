@@ -12,7 +12,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from skylight.handlers.dependencies import services
+from skylight.handlers.dependencies import metrics_sink, services
 from skylight.logic.inventory import purge_account_data
 from skylight.models.metrics import ACCOUNTS_PURGED
 
@@ -41,5 +41,5 @@ def purge_aged_out_accounts(event: dict[str, Any], context: LambdaContext) -> di
         if account is not None:
             purge_account_data(services(), *account)
             purged += 1
-    services().metrics.record(ACCOUNTS_PURGED, purged)
+    metrics_sink().record(ACCOUNTS_PURGED, purged)
     return {"purged": purged}

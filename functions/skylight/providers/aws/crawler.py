@@ -82,7 +82,7 @@ class _CallAccounting:
 
         def spend() -> None:
             bucket.acquire()
-            self._meter().call()
+            current_meter().call()
 
         def before_call(**_: Any) -> None:
             spend()  # the first attempt of every call spends from the budget...
@@ -97,7 +97,7 @@ class _CallAccounting:
         def after_call(parsed: Any = None, **_: Any) -> None:
             # An answer replayed from kept pages was counted when it came (see `pages`).
             if isinstance(parsed, dict) and "Error" not in parsed and not pages.replaying():
-                self._meter().answered()
+                current_meter().answered()
 
         def before_send(**_: Any) -> None:
             # Every attempt, retries included; answers replayed from kept pages never get here.
@@ -119,13 +119,9 @@ class _CallAccounting:
             return False
         code = _error_code(response[1]) if response is not None else None
         if code in THROTTLING_CODES:
-            self._meter().throttled()
+            current_meter().throttled()
         status = response[0].status_code if response is not None else 0
         return caught_exception is not None or code in THROTTLING_CODES or status >= 500
-
-    @staticmethod
-    def _meter() -> CallMeter:
-        return current_meter()
 
 
 def _error_code(parsed: Any) -> str | None:
